@@ -1,0 +1,394 @@
+"""The ``%%kms`` / ``%kms`` / ``%kms_panel`` magics (thin: parsing lives in magic_parse).
+
+``%%kms [-o NAME] [--data EXPR] [--quiet] [--no-live] formula`` with ``name = value`` lines in
+the body trains ``kms(formula, data, **body)``. Choices, documented once:
+
+* The fit is stored in ``NAME`` (``-o``) and always in ``_kms``; the magic returns ``None`` so
+  the fit is not shown twice — the views (live chart before and during training, then
+  ``views.show_results(fit)``) are the cell's output.
+* ``--quiet`` shows nothing at all (the fit is still stored); ``--no-live`` skips the live chart
+  but shows the results after training.
+* Defaults come from the ``Kms`` configurable (``%config Kms.epochs = 30``), then the cell body
+  overrides them. Only config values that differ from kms()'s defaults are passed on.
+* The line is not variable-expanded (``@no_var_expand``): formulaic formulas use ``{...}`` for
+  Python expressions, which IPython would otherwise substitute.
+* Every user mistake (magic syntax, body, data lookup, any ``KmsError`` from the engine) becomes
+  a one-line ``UsageError`` (IPython prints it without a traceback). Other exceptions are bugs
+  and keep their traceback.
+* A kernel interrupt during training is caught by kms(), which returns a partial fit; it is
+  stored like any fit and a one-line note says so.
+* ``%kms --code NAME`` prints ``NAME.to_code()`` (``_kms`` by default).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from traitlets import Bool, Float, Int, List, Unicode, Union
+from traitlets.config import Configurable
+
+from kms_jupyter.errors import KmsError
+from kms_jupyter.notebook.magic_parse import (
+    MagicOptions,
+    check_arg_names,
+    closest,
+    evaluate_body,
+    outcome_names,
+    parse_body,
+    parse_line,
+)
+
+__all__ = ["Kms", "KmsMagics", "ENGINE_TRAITS"]
+
+# Kms traits that are passed to kms() (the others steer the magic itself).
+ENGINE_TRAITS = (
+    "units",
+    "activation",
+    "dropout",
+    "use_bias",
+    "p_training",
+    "validation_split",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "scale_continuous",
+    "seed",
+    "verbose",
+    "steps_per_execution",
+)
+
+
+class Kms(Configurable):
+    """Defaults of the ``%%kms`` magic: ``%config Kms.epochs = 30``; ``%config Kms`` lists them.
+
+    The engine traits mirror kms()'s own defaults; a value set here is used by every later
+    ``%%kms`` cell unless the cell body sets it.
+    """
+
+    units = Union(
+        [List(Int()), Int()], default_value=[256, 128],
+        help="Units per hidden layer, e.g. [256, 128].",
+    ).tag(config=True)
+    activation = Union(
+        [Unicode(), List(Unicode())], default_value="relu",
+        help="Activation of the hidden layers (one name, or one per layer).",
+    ).tag(config=True)
+    dropout = Union(
+        [Float(), List(Float())], default_value=0.4,
+        help="Dropout rate after each hidden layer (one value, or one per layer).",
+    ).tag(config=True)
+    use_bias = Bool(True, help="Whether the dense layers use a bias.").tag(config=True)
+    p_training = Float(0.8, help="Share of rows used for training (the rest is the test set).").tag(
+        config=True
+    )
+    validation_split = Float(0.2, help="Share of the training rows held out for validation.").tag(
+        config=True
+    )
+    epochs = Int(15, help="Number of training epochs.").tag(config=True)
+    batch_size = Int(32, help="Rows per gradient step.").tag(config=True)
+    optimizer = Unicode("adam", help="Keras optimizer name.").tag(config=True)
+    scale_continuous = Unicode(
+        "z", allow_none=True, help="Scaling of continuous predictors: 'z', 'zero_one' or None."
+    ).tag(config=True)
+    seed = Int(None, allow_none=True, help="Seed for the split and the weights (None: random).").tag(
+        config=True
+    )
+    verbose = Int(0, help="Keras verbosity during fit (0: silent).").tag(config=True)
+    steps_per_execution = Union(
+        [Unicode(), Int()], default_value="auto",
+        help="Batches per compiled step ('auto' or a number).",
+    ).tag(config=True)
+    live = Bool(True, help="Show the live training chart (the cell's --no-live turns it off).").tag(
+        config=True
+    )
+    quiet = Bool(False, help="Show nothing, only store the fit (like --quiet).").tag(config=True)
+
+    def engine_defaults(self) -> dict[str, Any]:
+        """The engine traits whose value differs from their default (to pass to kms())."""
+        out = {}
+        for name in ENGINE_TRAITS:
+            trait = self.traits()[name]
+            value = getattr(self, name)
+            if value != trait.default():
+                out[name] = list(value) if isinstance(value, list) else value
+        return out
+
+
+def _one_line(msg: Any) -> str:
+    text = " ".join(str(msg).split("\n")).strip()
+    return text or "kms failed"
+
+
+def _kms_function():
+    from kms_jupyter import kms  # imports the engine (and TensorFlow) only now
+
+    return kms
+
+
+def _valid_arg_names(kms) -> list[str]:
+    """Names the cell body may set: kms()'s parameters (+ aliases the engine declares) + data."""
+    names = [
+        p.name
+        for p in inspect.signature(kms).parameters.values()
+        if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "formula"
+    ]
+    aliases = getattr(kms, "aliases", None) or getattr(
+        inspect.getmodule(kms), "ALIASES", None
+    )
+    if isinstance(aliases, dict):
+        names += [str(a) for a in aliases]
+    return list(dict.fromkeys(names + ["data"]))
+
+
+@magics_class
+class KmsMagics(Magics):
+    """``%%kms`` (cell), ``%kms`` (line), ``%kms_panel`` (line)."""
+
+    def __init__(self, shell=None, config_obj: Kms | None = None, **kw):
+        super().__init__(shell=shell, **kw)
+        self.settings = config_obj if config_obj is not None else Kms(parent=shell)
+
+    # -------------------------------------------------------------------- magics
+    @no_var_expand
+    @cell_magic("kms")
+    def kms_cell(self, line: str, cell: str) -> None:
+        """Train kms(formula, data, **body) — see ``%kms?`` for the options."""
+        try:
+            opts = parse_line(line, cell=True)
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+        return self._train(opts, cell or "")
+
+    @no_var_expand
+    @line_magic("kms")
+    def kms_line(self, line: str) -> None:
+        """``%kms [-o NAME] [--data EXPR] [--quiet] [--no-live] formula`` trains with the
+        ``%config Kms`` defaults; ``%kms --code [NAME]`` prints ``NAME.to_code()``."""
+        try:
+            opts = parse_line(line, cell=False)
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+        if opts.code:
+            return self._print_code(opts.code_target or "_kms")
+        return self._train(opts, "")
+
+    @line_magic("kms_panel")
+    def kms_panel(self, line: str):
+        """``%kms_panel DATAFRAME``: the widget panel (formula editor, Stop, leaderboard)."""
+        name = line.strip()
+        data = None
+        if name:
+            data = self._lookup_data(name, option="%kms_panel")
+        else:
+            frames = self._frames()
+            if len(frames) == 1:
+                data = next(iter(frames.values()))
+            elif not frames:
+                raise UsageError("%kms_panel needs a DataFrame: %kms_panel NAME")
+            else:
+                raise UsageError(
+                    f"%kms_panel: several DataFrames ({', '.join(sorted(frames))}); "
+                    f"choose one: %kms_panel NAME"
+                )
+        try:
+            from kms_jupyter.notebook.panel import KmsPanel
+        except ImportError as e:
+            raise UsageError(
+                f"%kms_panel is not available: kms_jupyter.notebook.panel cannot be imported ({e})"
+            ) from None
+        try:
+            return KmsPanel(data)
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+
+    # -------------------------------------------------------------------- pieces
+    @property
+    def user_ns(self) -> dict:
+        return self.shell.user_ns
+
+    def _print_code(self, name: str) -> None:
+        ns = self.user_ns
+        if name not in ns:
+            fits = [k for k, v in ns.items() if hasattr(v, "to_code") and not k.startswith("__")]
+            hint = closest(name, fits)
+            raise UsageError(
+                f"%kms --code: no variable '{name}'"
+                + (f" (did you mean '{hint}'?)" if hint else "")
+                + ("" if name != "_kms" else "; train a model with %%kms first")
+            )
+        fit = ns[name]
+        if not callable(getattr(fit, "to_code", None)):
+            raise UsageError(f"%kms --code: '{name}' is a {type(fit).__name__}, not a KmsFit")
+        try:
+            print(fit.to_code())
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+
+    def _frames(self) -> dict[str, Any]:
+        import pandas as pd
+
+        return {
+            k: v
+            for k, v in self.user_ns.items()
+            if not k.startswith("_") and isinstance(v, pd.DataFrame)
+        }
+
+    def _lookup_data(self, expr: str, option: str = "--data") -> Any:
+        import pandas as pd
+
+        ns = self.user_ns
+        if expr.isidentifier():
+            if expr not in ns:
+                hint = closest(expr, self._frames()) or closest(
+                    expr, [k for k in ns if not k.startswith("_")]
+                )
+                raise UsageError(
+                    f"{option} {expr}: no variable '{expr}' in the notebook"
+                    + (f" (did you mean '{hint}'?)" if hint else "")
+                )
+            obj = ns[expr]
+        else:
+            try:
+                obj = eval(expr, ns)  # noqa: S307 - the user's own expression
+            except NameError as e:
+                missing = getattr(e, "name", None) or str(e)
+                hint = closest(missing, [k for k in ns if not k.startswith("_")])
+                raise UsageError(
+                    f"{option} {expr}: name '{missing}' is not defined"
+                    + (f" (did you mean '{hint}'?)" if hint else "")
+                ) from None
+            except Exception as e:  # noqa: BLE001 - shown as one line
+                raise UsageError(
+                    _one_line(f"{option} {expr}: {type(e).__name__}: {e}")
+                ) from None
+        if not isinstance(obj, pd.DataFrame):
+            raise UsageError(
+                f"{option} {expr}: is a {type(obj).__name__}, not a pandas DataFrame"
+            )
+        return obj
+
+    def _infer_data(self, formula: str) -> tuple[str, Any]:
+        frames = self._frames()
+        wanted = outcome_names(formula)
+        shown = ", ".join(f"'{w}'" for w in wanted) or "(none)"
+        if not frames:
+            raise UsageError(
+                "no pandas DataFrame in the notebook; create one or pass --data NAME"
+            )
+        hits: dict[int, list[str]] = {}
+        for name, df in frames.items():
+            if any(w in df.columns for w in wanted):
+                hits.setdefault(id(df), []).append(name)
+        if not hits:
+            best = None
+            for name, df in frames.items():
+                for w in wanted:
+                    c = closest(w, [str(c) for c in df.columns])
+                    if c is not None and best is None:
+                        best = (w, c, name)
+            hint = f" (did you mean '{best[1]}' in {best[2]}?)" if best else ""
+            raise UsageError(
+                f"no DataFrame in the notebook has the outcome column {shown}{hint}; "
+                f"DataFrames: {', '.join(sorted(frames))}; or pass --data NAME"
+            )
+        if len(hits) > 1:
+            names = sorted(names[0] for names in hits.values())
+            raise UsageError(
+                f"several DataFrames have the outcome column {shown}: {', '.join(names)}; "
+                f"choose one with --data NAME"
+            )
+        names = next(iter(hits.values()))
+        return names[0], frames[names[0]]
+
+    # -------------------------------------------------------------------- training
+    def _train(self, opts: MagicOptions, body: str) -> None:
+        settings = self.settings
+        ns = self.user_ns
+        try:
+            args = parse_body(body)
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+
+        # Data first (cheap, no TensorFlow) unless the body sets it.
+        data = None
+        body_sets_data = any(a.name == "data" for a in args)
+        if body_sets_data and opts.data is not None:
+            raise UsageError("data is given twice: by --data and in the cell body")
+        if not body_sets_data:
+            if opts.data is not None:
+                data = self._lookup_data(opts.data)
+            else:
+                _, data = self._infer_data(opts.formula)
+
+        kms = _kms_function()
+        try:
+            check_arg_names(args, _valid_arg_names(kms))
+            values = evaluate_body(args, ns)
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+        if body_sets_data:
+            import pandas as pd
+
+            data = values.pop("data")
+            if not isinstance(data, pd.DataFrame):
+                raise UsageError(
+                    f"cell body: data is a {type(data).__name__}, not a pandas DataFrame"
+                )
+
+        kwargs = settings.engine_defaults()
+        kwargs.update(values)
+        quiet = opts.quiet or settings.quiet
+        live = not quiet and opts.live and settings.live
+        out_name = opts.out or "_kms"
+
+        callbacks = values.get("callbacks")
+        callbacks = list(callbacks) if callbacks else []
+        live_cb = None
+        if live:
+            live_cb = self._start_live(kwargs)
+            callbacks.append(live_cb)
+        if callbacks:
+            kwargs["callbacks"] = callbacks
+
+        try:
+            try:
+                fit = kms(opts.formula, data, **kwargs)
+            except KmsError as e:
+                raise UsageError(_one_line(e)) from None
+        finally:
+            if live_cb is not None:
+                try:
+                    live_cb.close(partial=True)  # no-op when Keras already finished it
+                except Exception:  # noqa: BLE001 - the chart must not hide the result
+                    pass
+
+        ns["_kms"] = fit
+        if opts.out:
+            ns[opts.out] = fit
+        if getattr(fit, "partial", False):
+            done = len(getattr(fit, "history", ()) or ())
+            planned = getattr(fit, "epochs", None) or kwargs.get("epochs") or "?"
+            reason = getattr(fit, "partial_reason", None) or "interrupted"
+            print(f"{reason} at epoch {done}/{planned} — partial fit kept in {out_name}")
+        if not quiet:
+            self._show_results(fit)
+        return None
+
+    def _start_live(self, kwargs: dict):
+        """Create the live chart (a LiveHistory sink), display it once, return the callback."""
+        from IPython.display import display
+
+        from kms_jupyter.notebook.charts import HistoryChart
+        from kms_jupyter.notebook.live import live_history
+
+        chart = HistoryChart()
+        display(chart)
+        return live_history(chart, planned_epochs=kwargs.get("epochs"))
+
+    def _show_results(self, fit) -> None:
+        from kms_jupyter.notebook.views import show_results
+
+        show_results(fit)
