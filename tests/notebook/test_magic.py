@@ -1,0 +1,369 @@
+"""The %%kms / %kms / %kms_panel magics in a real IPython shell (no mocks).
+
+Trainings are tiny (300 rows, 1-2 epochs, small units): the machine's 2 cores are shared.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from IPython.core.error import UsageError  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from IPython.testing.globalipapp import start_ipython  # noqa: E402
+from IPython.utils.capture import capture_output  # noqa: E402
+
+from kms_jupyter.datasets import movies_like  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+SMALL = "units = [8]\nepochs = 1\nbatch_size = 64\nseed = 1\n"
+
+
+@pytest.fixture(scope="module")
+def movies():
+    return movies_like(n=300)
+
+
+@pytest.fixture
+def ip():
+    """A real shell with the extension freshly loaded and a clean user namespace."""
+    shell = start_ipython() or InteractiveShell.instance()  # start_ipython: first call only
+    before = set(shell.user_ns)
+    if "kms_jupyter" in shell.extension_manager.loaded:
+        # fresh magics and a fresh Kms configurable (drops earlier %config changes)
+        from kms_jupyter.notebook.extension import load_ipython_extension, unload_ipython_extension
+
+        unload_ipython_extension(shell)
+        load_ipython_extension(shell)
+    else:
+        shell.run_line_magic("load_ext", "kms_jupyter")
+    # no DataFrames left over from other test modules
+    import pandas as pd
+
+    for k in [k for k, v in shell.user_ns.items() if isinstance(v, pd.DataFrame)]:
+        del shell.user_ns[k]
+    yield shell
+    for k in set(shell.user_ns) - before:
+        del shell.user_ns[k]
+
+
+def kms_settings(shell):
+    return next(c for c in shell.configurables if type(c).__name__ == "Kms")
+
+
+def run(shell, source):
+    """run_cell with stdout/stderr/display captured; returns (result, captured)."""
+    with capture_output() as cap:
+        result = shell.run_cell(source)
+    return result, cap
+
+
+def assert_usage_error(shell, source, *culprits):
+    """run_cell fails with a one-line UsageError naming every culprit, without a traceback."""
+    result, cap = run(shell, source)
+    err = result.error_in_exec
+    assert isinstance(err, UsageError), f"expected UsageError, got {err!r}\n{cap.stderr}"
+    msg = str(err)
+    assert "\n" not in msg, msg
+    for c in culprits:
+        assert c in msg, f"{c!r} not in {msg!r}"
+    text = cap.stdout + cap.stderr
+    assert "Traceback" not in text and "----> " not in text, text
+    assert msg in cap.stderr  # IPython shows the one line
+    return msg
+
+
+def direct_usage_error(fn, *args):
+    with pytest.raises(UsageError) as ei:
+        fn(*args)
+    assert "\n" not in str(ei.value)
+    return str(ei.value)
+
+
+# ------------------------------------------------------------------ loading
+
+
+def test_loading_is_fast_and_does_not_import_tensorflow():
+    code = (
+        "import sys, time\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "t = time.perf_counter()\n"
+        "ip.run_line_magic('load_ext', 'kms_jupyter')\n"
+        "dt = time.perf_counter() - t\n"
+        "assert 'kms' in ip.magics_manager.magics['cell'], 'no %%kms'\n"
+        "assert {'kms', 'kms_panel'} <= set(ip.magics_manager.magics['line']), 'no %kms'\n"
+        "bad = [m for m in ('tensorflow', 'keras', 'bqplot') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+        "print(dt)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.strip().splitlines()[-1]) < 1.0
+
+
+def test_unload_removes_magics_transformer_and_configurable(ip):
+    from kms_jupyter.notebook.extension import fill_empty_kms_body
+
+    ip.run_line_magic("unload_ext", "kms_jupyter")
+    try:
+        assert "kms" not in ip.magics_manager.magics["cell"]
+        assert "kms_panel" not in ip.magics_manager.magics["line"]
+        assert fill_empty_kms_body not in ip.input_transformers_cleanup
+        assert not any(type(c).__name__ == "Kms" for c in ip.configurables)
+    finally:
+        ip.run_line_magic("load_ext", "kms_jupyter")
+    # loaded exactly once again
+    assert sum(t is fill_empty_kms_body for t in ip.input_transformers_cleanup) == 1
+    assert sum(type(c).__name__ == "Kms" for c in ip.configurables) == 1
+
+
+# ------------------------------------------------------------------ empty body transformer
+
+
+def test_transformer_gives_magic_only_cell_a_body(ip):
+    code = ip.transform_cell("%%kms genre ~ rating + votes")
+    assert code.startswith("get_ipython().run_cell_magic('kms', 'genre ~ rating + votes', '#")
+    # other cells untouched
+    assert ip.transform_cell("%%kms genre ~ x\nseed = 1\n").endswith("'seed = 1\\n')\n")
+    assert "run_cell_magic('kmsx'" in ip.transform_cell("%%kmsx a")
+    assert ip.transform_cell("x = 1") == "x = 1\n"
+
+
+def test_magic_only_cell_reaches_our_code(ip):
+    # no DataFrame: the error is ours, not IPython's "cell body is empty"
+    msg = assert_usage_error(ip, "%%kms genre ~ rating + votes", "no pandas DataFrame")
+    assert "body is empty" not in msg
+
+
+# ------------------------------------------------------------------ option/body errors
+
+
+@pytest.mark.parametrize(
+    "source, culprits",
+    [
+        ("%%kms --epochs 3 genre ~ .\nseed = 1", ("--epochs", "epochs = ...")),
+        ("%%kms -o genre ~ .\nseed = 1", ("no outcome", "'genre'")),
+        ("%%kms -o 1x genre ~ .\nseed = 1", ("1x",)),
+        ("%%kms -o\nseed = 1", ("-o", "needs a value")),
+        ("%%kms genre + rating\nseed = 1", ("genre + rating", "'~'")),
+        ("%%kms\nseed = 1", ("needs a formula",)),
+        ("%%kms --code out1\nseed = 1", ("--code", "%kms --code")),
+        ("%%kms genre ~ .\nseed = 1\nprint(seed)", ("line 2", "print(seed)")),
+        ("%%kms genre ~ .\nseed = = 1", ("line 1", "syntax error")),
+        ("%%kms genre ~ .\nseed = 1\nseed = 2", ("'seed'", "line 1")),
+        ("%kms", ("%kms needs a formula",)),
+        ("%kms --bogus", ("--bogus",)),
+    ],
+)
+def test_line_and_body_errors(ip, source, culprits):
+    assert_usage_error(ip, source, *culprits)
+
+
+# ------------------------------------------------------------------ data lookup
+
+
+def test_no_dataframe(ip):
+    ip.user_ns["not_a_frame"] = [1, 2, 3]
+    assert_usage_error(ip, "%%kms genre ~ rating\nseed = 1", "no pandas DataFrame", "--data")
+
+
+def test_no_dataframe_with_outcome_suggests_column(ip, movies):
+    ip.user_ns["movies"] = movies
+    assert_usage_error(ip, "%%kms genr ~ rating\nseed = 1", "'genr'", "'genre'", "movies",
+                       "--data")
+
+
+def test_several_dataframes_listed(ip, movies):
+    ip.user_ns["movies"] = movies
+    ip.user_ns["movies2"] = movies.head(50).copy()
+    ip.user_ns["_hidden"] = movies  # underscore names are ignored
+    assert_usage_error(ip, "%%kms genre ~ rating\nseed = 1", "movies, movies2", "--data")
+
+
+def test_one_dataframe_inferred_and_aliases_count_once(ip, movies):
+    import pandas as pd
+
+    magics = ip.magics_manager.registry["KmsMagics"]
+    ip.user_ns["movies"] = movies
+    ip.user_ns["same_movies"] = movies  # two names, one object: not ambiguous
+    ip.user_ns["other"] = pd.DataFrame({"a": [1, 2]})
+    name, df = magics._infer_data("genre ~ rating")
+    assert df is movies and name in ("movies", "same_movies")
+    name, df = magics._infer_data("`a` ~ b")
+    assert df is ip.user_ns["other"]
+
+
+def test_data_option_errors(ip, movies):
+    ip.user_ns["movies"] = movies
+    ip.user_ns["numbers"] = [1, 2]
+    assert_usage_error(ip, "%%kms --data movis genre ~ rating\nseed = 1", "movis", "'movies'")
+    assert_usage_error(ip, "%%kms --data numbers genre ~ rating\nseed = 1", "numbers", "list",
+                       "not a pandas DataFrame")
+    assert_usage_error(ip, "%%kms --data movis.head(3) genre ~ rating\nseed = 1", "'movis'",
+                       "'movies'")
+    assert_usage_error(ip, "%%kms --data movies genre ~ rating\ndata = movies", "given twice")
+
+
+def test_panel_magic_errors(ip, movies):
+    assert_usage_error(ip, "%kms_panel", "needs a DataFrame")
+    assert_usage_error(ip, "%kms_panel movis", "movis")
+    ip.user_ns["movies"] = movies
+    try:
+        import kms_jupyter.notebook.panel  # noqa: F401
+    except ImportError:
+        assert_usage_error(ip, "%kms_panel movies", "not available")
+
+
+def test_code_line_magic_errors(ip):
+    assert_usage_error(ip, "%kms --code", "'_kms'", "%%kms first")
+    ip.user_ns["out1"] = 42
+    assert_usage_error(ip, "%kms --code out1", "out1", "int", "not a KmsFit")
+    assert_usage_error(ip, "%kms --code ou1", "ou1")
+
+
+# ------------------------------------------------------------------ %config
+
+
+def test_config_lists_and_sets(ip):
+    result, cap = run(ip, "%config Kms")
+    assert result.error_in_exec is None
+    for name in ("Kms.epochs", "Kms.batch_size", "Kms.units", "Kms.activation", "Kms.live",
+                 "Kms.quiet", "Kms.seed", "Kms.optimizer"):
+        assert name in cap.stdout, name
+    result, cap = run(ip, "%config Kms.epochs = 2")
+    assert result.error_in_exec is None
+    s = kms_settings(ip)
+    assert s.epochs == 2
+    assert s.engine_defaults() == {"epochs": 2}
+    result, _ = run(ip, "%config Kms.units = [16, 8]")
+    assert s.engine_defaults() == {"epochs": 2, "units": [16, 8]}
+
+
+def test_config_traits_mirror_kms_defaults():
+    import inspect
+
+    from kms_jupyter import kms
+    from kms_jupyter.notebook.magic import ENGINE_TRAITS, Kms
+
+    params = inspect.signature(kms).parameters
+    k = Kms()
+    for name in ENGINE_TRAITS:
+        assert name in params, f"Kms.{name} is not a kms() argument"
+        default = params[name].default
+        mine = getattr(k, name)
+        if isinstance(default, tuple):
+            default = list(default)
+        assert mine == default, f"Kms.{name} = {mine!r} but kms() default is {default!r}"
+
+
+# ------------------------------------------------------------------ training (tiny)
+
+
+VIGNETTE = """%%kms -o out1 genre ~ . -director -title
+seed = 12345
+activation = "relu"
+use_bias = False
+kernel_regularizer = None
+"""
+
+
+def test_vignette_cell(ip, movies):
+    ip.user_ns["movies"] = movies
+    run(ip, "%config Kms.epochs = 2")
+    run(ip, "%config Kms.units = [16]")
+    result, cap = run(ip, VIGNETTE)
+    assert result.error_in_exec is None, cap.stderr
+    assert result.result is None  # not displayed twice
+    fit = ip.user_ns["out1"]
+    assert type(fit).__name__ == "KmsFit"
+    assert ip.user_ns["_kms"] is fit
+    assert fit.seed == 12345
+    assert fit.args["use_bias"] is False
+    assert fit.args["kernel_regularizer"] is None
+    assert fit.epochs == 2 and len(fit.history) == 2  # from %config
+    assert "director" not in " ".join(map(str, fit.args.get("columns", [])))
+    assert "Traceback" not in cap.stderr
+
+
+def test_magic_only_cell_trains(ip, movies):
+    ip.user_ns["movies"] = movies
+    run(ip, "%config Kms.epochs = 1")
+    run(ip, "%config Kms.units = [8]")
+    result, cap = run(ip, "%%kms --quiet genre ~ rating + votes")
+    assert result.error_in_exec is None, cap.stderr
+    fit = ip.user_ns["_kms"]
+    assert len(fit.history) == 1
+    assert cap.outputs == []  # --quiet shows nothing
+
+
+def test_body_overrides_config_and_unknown_argument(ip, movies):
+    ip.user_ns["movies"] = movies
+    run(ip, "%config Kms.epochs = 5")
+    result, cap = run(ip, "%%kms --quiet -o m genre ~ rating + votes\n" + SMALL)
+    assert result.error_in_exec is None, cap.stderr
+    assert len(ip.user_ns["m"].history) == 1
+    assert_usage_error(ip, "%%kms genre ~ rating\nepocs = 2", "'epocs'", "'epochs'", "line 1")
+    assert_usage_error(ip, "%%kms genre ~ rating\nunits = [n_unit]", "'n_unit'")
+
+
+def test_engine_errors_are_one_line_usage_errors(ip, movies):
+    ip.user_ns["movies"] = movies
+    assert_usage_error(ip, "%%kms genre ~ ratng + votes\n" + SMALL, "ratng", "rating")
+    assert_usage_error(ip, "%%kms genre ~ rating + (votes\n" + SMALL, "votes")
+    assert_usage_error(ip, "%%kms genre ~ rating\n" + SMALL + "p_training = 1.5", "p_training")
+
+
+def test_line_magic_trains_and_code_prints(ip, movies):
+    ip.user_ns["movies"] = movies
+    run(ip, "%config Kms.epochs = 1")
+    run(ip, "%config Kms.units = [8]")
+    result, cap = run(ip, "%kms -q -o fit_a --data movies genre ~ rating + votes")
+    assert result.error_in_exec is None, cap.stderr
+    fit = ip.user_ns["fit_a"]
+    result, cap = run(ip, "%kms --code fit_a")
+    assert result.error_in_exec is None, cap.stderr
+    assert cap.stdout.strip() == fit.to_code().strip()
+    assert "rating" in cap.stdout
+
+
+def test_live_cell_publishes_widget_and_static_fallback(ip, movies):
+    ip.user_ns["movies"] = movies
+    result, cap = run(ip, "%%kms -o live1 genre ~ rating + votes\n" + SMALL)
+    assert result.error_in_exec is None, cap.stderr
+    mimes = [set(o.data) for o in cap.outputs]
+    assert any(WIDGET_MIME in m for m in mimes), mimes
+    assert any(("image/png" in m or "text/html" in m) for m in mimes), mimes
+    # the live chart carries its own fallback next to the widget
+    assert any(WIDGET_MIME in m and ({"image/png", "text/html"} & m) for m in mimes), mimes
+
+
+def test_interrupt_keeps_partial_fit(ip, movies):
+    """A KeyboardInterrupt raised from a callback during fit (what a kernel interrupt does)."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise KeyboardInterrupt
+
+    ip.user_ns["movies"] = movies
+    ip.user_ns["Interrupt"] = Interrupt
+    src = ("%%kms --no-live -o out1 genre ~ rating + votes\n"
+           "units = [8]\nepochs = 3\nseed = 1\ncallbacks = [Interrupt()]\n")
+    result, cap = run(ip, src)
+    assert result.error_in_exec is None, cap.stderr
+    fit = ip.user_ns["out1"]
+    assert fit.partial and fit.partial_reason == "interrupted"
+    assert len(fit.history) == 1
+    assert "interrupted at epoch 1/3 — partial fit kept in out1" in cap.stdout
