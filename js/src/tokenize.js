@@ -14,14 +14,16 @@ export const PY_KEYWORDS = new Set([
   "try", "while", "with", "yield",
 ]);
 
-/** Functions the engine understands (besides any np.* / numpy.* function). */
+/** Functions the engine understands (besides any np.* / contr.* function); same list as
+ * KNOWN_FUNCTIONS in kms_jupyter/notebook/formula_check.py. */
 export const KNOWN_FUNCTIONS = [
-  "top", "C", "I", "center", "scale", "standardize", "poly", "bs", "lag",
-  "log", "log1p", "log2", "log10", "exp", "sqrt", "abs",
+  "top", "C", "I", "Q", "log", "log2", "log10", "exp", "exp2", "exp10",
+  "center", "scale", "standardize", "poly", "bs", "cc", "cr", "cs", "lag", "hashed",
+  "Treatment", "Sum", "Helmert", "Diff", "Poly",
 ];
 
 export function isKnownFunction(name, known = KNOWN_FUNCTIONS) {
-  return known.includes(name) || /^(np|numpy)\.[\p{L}_][\p{L}\p{N}_.]*$/u.test(name);
+  return known.includes(name) || /^(np|contr)\.[\p{L}_][\p{L}\p{N}_.]*$/u.test(name);
 }
 
 /** True when a column name cannot be written bare in a formula. */

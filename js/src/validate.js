@@ -193,7 +193,7 @@ export function validate(text, columns, options = {}) {
       if (!isKnownFunction(t.value, functions)) {
         const s = closestMatch(t.value, functions);
         problems.push(problem(t.start, t.end,
-          `unknown function ${q(t.value)}` + (s ? `; did you mean ${q(s)}?` : `; known: ${functions.join(", ")}, np.*`),
+          `unknown function ${q(t.value)}` + (s ? `; did you mean ${q(s)}?` : `; known: ${functions.join(", ")}, np.*, contr.*`),
           s, s));
       } else if (t.value === "top") {
         checkTop(text, tokens, i, problems);

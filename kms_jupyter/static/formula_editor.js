@@ -46,22 +46,31 @@ var KNOWN_FUNCTIONS = [
   "top",
   "C",
   "I",
+  "Q",
+  "log",
+  "log2",
+  "log10",
+  "exp",
+  "exp2",
+  "exp10",
   "center",
   "scale",
   "standardize",
   "poly",
   "bs",
+  "cc",
+  "cr",
+  "cs",
   "lag",
-  "log",
-  "log1p",
-  "log2",
-  "log10",
-  "exp",
-  "sqrt",
-  "abs"
+  "hashed",
+  "Treatment",
+  "Sum",
+  "Helmert",
+  "Diff",
+  "Poly"
 ];
 function isKnownFunction(name, known = KNOWN_FUNCTIONS) {
-  return known.includes(name) || /^(np|numpy)\.[\p{L}_][\p{L}\p{N}_.]*$/u.test(name);
+  return known.includes(name) || /^(np|contr)\.[\p{L}_][\p{L}\p{N}_.]*$/u.test(name);
 }
 function needsQuoting(name) {
   return !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(name) || PY_KEYWORDS.has(name);
@@ -477,7 +486,7 @@ function validate(text, columns, options = {}) {
         problems.push(problem(
           t.start,
           t.end,
-          `unknown function ${q(t.value)}` + (s ? `; did you mean ${q(s)}?` : `; known: ${functions.join(", ")}, np.*`),
+          `unknown function ${q(t.value)}` + (s ? `; did you mean ${q(s)}?` : `; known: ${functions.join(", ")}, np.*, contr.*`),
           s,
           s
         ));
