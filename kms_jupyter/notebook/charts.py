@@ -97,7 +97,7 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
         self._marks[key] = (train, val)
         self._stops[key] = (stop, stop_label)
         ax_x = Axis(scale=self._x, label="epoch", tick_format="d", num_ticks=min(10, self._n_ticks()))
-        ax_y = Axis(scale=y, orientation="vertical", label=name, tick_format=".3g")
+        ax_y = Axis(scale=y, side="left", label=name, tick_format=".3g")
         return Figure(marks=[train, val, stop, stop_label], axes=[ax_x, ax_y], title=name,
                       legend_location="top-right", animation_duration=0,
                       fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 15},
@@ -252,7 +252,7 @@ class ConfusionHeatmap(_FallbackMixin, widgets.VBox):
         ax_col = Axis(scale=self.col_scale, label="predicted", tick_rotate=-45 if k > 4 else 0,
                       tick_style={"text-anchor": "end" if k > 4 else "middle", "font-size": font},
                       label_offset=f"{margin - 12}px" if k > 4 else "35px")
-        ax_row = Axis(scale=self.row_scale, orientation="vertical", label="observed",
+        ax_row = Axis(scale=self.row_scale, side="left", label="observed",
                       tick_style={"font-size": font}, label_offset=f"{margin - 12}px")
         self.figure = Figure(
             marks=[self.heat], axes=[ax_col, ax_row], padding_x=0, padding_y=0,
@@ -301,14 +301,14 @@ class PredictedObservedChart(_FallbackMixin, widgets.VBox):
         lo = float(min(obs.min(), pred.min())) if obs.size else 0.0
         hi = float(max(obs.max(), pred.max())) if obs.size else 1.0
         self.points = Scatter(x=obs, y=pred, scales={"x": x, "y": y}, colors=[static.TRAIN_COLOR],
-                              default_size=16, default_opacities=[0.6],
+                              default_size=16, opacities=[0.6],
                               tooltip=Tooltip(fields=["x", "y"], labels=["observed", "predicted"],
                                               formats=[".4g", ".4g"]))
         diag = Lines(x=np.array([lo, hi]), y=np.array([lo, hi]), scales={"x": x, "y": y},
                      colors=["#888888"], line_style="dashed")
         self.figure = Figure(marks=[self.points, diag],
                              axes=[Axis(scale=x, label="observed"),
-                                   Axis(scale=y, orientation="vertical", label="predicted")],
+                                   Axis(scale=y, side="left", label="predicted")],
                              title=title or "test set: predicted vs observed",
                              layout=widgets.Layout(width="440px", height="420px"))
         mae = float(np.mean(np.abs(obs - pred))) if obs.size else float("nan")
@@ -405,7 +405,7 @@ class ComparisonChart(_FallbackMixin, widgets.VBox):
                 x=np.asarray(sub["label"], dtype=object), y=np.nan_to_num(share, nan=0.0),
                 size=sub["N"].to_numpy(dtype=float), scales={"x": x, "y": y, "size": size},
                 colors=[static.MODEL_COLORS[i % len(static.MODEL_COLORS)]], default_size=220,
-                default_opacities=[0.75], labels=[name], display_legend=True,
+                opacities=[0.75], labels=[name], display_legend=True,
                 tooltip=Tooltip(fields=["x", "y", "size"], labels=["label", "share correct", "N"],
                                 formats=["", ".3f", ".0f"])))
         k = len(labels)
@@ -417,7 +417,7 @@ class ComparisonChart(_FallbackMixin, widgets.VBox):
             axes=[Axis(scale=x, label="label", tick_rotate=-45 if k > 4 else 0,
                        tick_style={"text-anchor": "end" if k > 4 else "middle", "font-size": "11px"},
                        label_offset=f"{bottom - 12}px" if k > 4 else "35px"),
-                  Axis(scale=y, orientation="vertical", label="share correct", tick_format=".0%")],
+                  Axis(scale=y, side="left", label="share correct", tick_format=".0%")],
             fig_margin={"top": 50, "bottom": bottom, "left": 60, "right": 20},
             layout=widgets.Layout(width=f"{max(480, 40 * k + 120)}px", height="420px"),
         )
@@ -456,13 +456,22 @@ def plot_history(fit: Any) -> HistoryChart:
 
 
 def _is_continuous(fit: Any) -> bool:
-    return getattr(fit, "y_type", None) == "continuous" or getattr(fit, "confusion", None) is None
+    return getattr(fit, "y_type", None) == "continuous"
+
+
+def _no_test_rows(fit: Any, name: str) -> None:
+    from kms_jupyter.errors import KmsArgumentError
+
+    if getattr(fit, "confusion", None) is None:
+        raise KmsArgumentError(f"{name} has no test rows (p_training=1?), so there is no confusion "
+                               "matrix; refit with p_training < 1.")
 
 
 def plot_fit_confusion(fit: Any) -> ConfusionHeatmap | PredictedObservedChart:
     """``fit.plot_confusion()``: the heatmap, or predicted vs observed for a regression."""
     if _is_continuous(fit):
         return PredictedObservedChart(fit)
+    _no_test_rows(fit, _fit_label(fit))
     return ConfusionHeatmap(fit)
 
 
@@ -485,4 +494,5 @@ def plot_confusion(*fits: Any, title: str | None = None, subtitle: str | None = 
             raise KmsArgumentError(
                 f"plot_confusion(): {name} is a regression fit ({_fit_label(fit)}); it has no "
                 f"confusion matrix. Use {name}.plot_confusion() for predicted vs observed.")
+        _no_test_rows(fit, name)
     return ComparisonChart(fits, labels, title=title, subtitle=subtitle)

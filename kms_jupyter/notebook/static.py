@@ -276,15 +276,19 @@ def fit_png(fit: Any) -> bytes:
     """History curves and the test-set view (heatmap or predicted-vs-observed) in one PNG."""
     frame = history_frame(getattr(fit, "history", None))
     metric = main_metric_of(frame.columns, getattr(fit, "main_metric", None))
-    continuous = getattr(fit, "confusion", None) is None
-    k = 0 if continuous else len(fit.confusion)
+    continuous = getattr(fit, "y_type", None) == "continuous"
+    no_test = getattr(fit, "confusion", None) is None and not continuous
+    k = 0 if continuous or no_test else len(fit.confusion)
     side = 4.5 if continuous else min(10, 3.5 + 0.4 * k)
     fig = _figure(8 + side, max(3.6, side))
     grid = fig.add_gridspec(1, 3, width_ratios=[4, 4, side])
     axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
     stopped = int(frame.index.max()) if getattr(fit, "partial", False) and len(frame) else None
     _draw_history(axes[:2], frame, metric, getattr(fit, "epochs", None), stopped)
-    if continuous:
+    if no_test:
+        axes[2].set_axis_off()
+        axes[2].text(0.5, 0.5, "no test rows", ha="center", va="center", transform=axes[2].transAxes)
+    elif continuous:
         obs, pred = regression_arrays(fit)
         _draw_regression(axes[2], obs, pred)
         axes[2].set_title("test: predicted vs observed")
@@ -388,7 +392,7 @@ def fit_html(fit: Any, images: bool = True, png: bytes | None = None) -> str:
 def fit_mimebundle(fit: Any, include: Any = None, exclude: Any = None) -> dict:
     """Mime bundle for ``KmsFit._repr_mimebundle_``: text/plain, text/html and image/png."""
     try:
-        plain = fit.summary()
+        plain = repr(fit)
     except Exception:
         plain = f"KmsFit({getattr(fit, 'formula', '?')})"
     bundle: dict[str, Any] = {"text/plain": str(plain)}

@@ -1,0 +1,298 @@
+"""bqplot views: HistoryChart (sink), ConfusionHeatmap, regression scatter, comparison, views."""
+from __future__ import annotations
+
+import base64
+import html
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from _notebook_fits import EVIL, multi_fit, regression_fit, small_fit  # noqa: F401  (fixtures)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def _points(mark):
+    return len(mark.x)
+
+
+def _assert_fallbacks(widget, base_cls=widgets.VBox):
+    bundle = widget._repr_mimebundle_()
+    own = base_cls._repr_mimebundle_(widget)  # what ipywidgets alone would give
+    for key, value in own.items():
+        assert bundle[key] == value  # kept, not replaced
+    assert bundle[WIDGET_MIME]["model_id"] == widget.model_id
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(PNG_MAGIC) and len(png) > 2000
+    assert '<img src="data:image/png;base64,' in bundle["text/html"]
+    return bundle
+
+
+# --------------------------------------------------------------------------- HistoryChart
+def test_history_chart_sink_grows_one_point_per_epoch():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart()
+    chart.start(5, ["loss", "accuracy"])
+    assert (chart._x.min, chart._x.max) == (1.0, 5.0)  # x axis fixed to planned epochs
+    assert chart.main_metric == "accuracy"
+    for epoch in range(1, 4):
+        chart.update([{"epoch": epoch, "loss": 1.0 / epoch, "val_loss": 1.1 / epoch,
+                       "accuracy": 0.1 * epoch, "val_accuracy": 0.09 * epoch}],
+                     {"text": f"epoch {epoch}/5 · 0.40 s/epoch · ETA 1 s"})
+        for key in ("loss", "metric"):
+            for mark in chart._marks[key]:
+                assert len(mark.x) == len(mark.y) == epoch
+    assert list(chart._marks["metric"][0].y) == pytest.approx([0.1, 0.2, 0.3])
+    assert list(chart._marks["loss"][1].y) == pytest.approx([1.1, 0.55, 1.1 / 3])
+    assert "epoch 3/5" in chart.progress.value
+    assert (chart._x.min, chart._x.max) == (1.0, 5.0)  # still fixed
+
+
+def test_history_chart_without_validation_and_with_mae():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart()
+    chart.start(3, ["loss", "mae"])
+    chart.update([{"epoch": 1, "loss": 2.0, "mae": 1.0}, {"epoch": 2, "loss": 1.0, "mae": 0.5}],
+                 {"text": "epoch 2/3"})
+    assert chart.main_metric == "mae"
+    assert list(chart._marks["metric"][0].y) == [1.0, 0.5]
+    assert _points(chart._marks["loss"][1]) == 0  # no validation: empty, not NaN
+
+
+def test_history_chart_finish_partial_marks_the_stop():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart(main_metric="accuracy")
+    chart.start(15, ["loss", "accuracy"])
+    chart.update([{"epoch": e, "loss": 2.0 - 0.1 * e, "val_loss": 2.1 - 0.1 * e,
+                   "accuracy": 0.1 * e, "val_accuracy": 0.1 * e} for e in range(1, 8)], {"text": ""})
+    chart.finish(partial=True, reason="interrupted")
+    assert "stopped at epoch 7/15" in chart.progress.value and "interrupted" in chart.progress.value
+    stop_line, stop_label = chart._stops["loss"]
+    assert list(stop_line.x) == [7.0, 7.0]
+    assert list(stop_label.text) == ["stopped"]
+    assert (chart._x.min, chart._x.max) == (1.0, 15.0)
+    bundle = _assert_fallbacks(chart)
+    assert "stopped at epoch 7/15" in bundle["text/html"]
+
+
+def test_history_chart_finish_complete():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart()
+    chart.start(2, ["loss"])
+    chart.update([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}], {"text": "epoch 2/2"})
+    chart.finish(partial=False)
+    assert "done: 2/2 epochs" in chart.progress.value
+    assert _points(chart._stops["loss"][0]) == 0
+
+
+def test_history_chart_escapes_progress_and_title():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart(title=EVIL)
+    chart.start(2, ["loss"])
+    chart.update([], {"text": EVIL})
+    assert EVIL not in chart.progress.value and html.escape(EVIL) in chart.progress.value
+    assert EVIL not in chart.children[0].value
+
+
+def test_plot_history_from_fit(multi_fit):
+    from kms_jupyter.notebook.charts import HistoryChart, plot_history
+
+    chart = multi_fit.plot_history()  # delegates to charts.plot_history
+    assert isinstance(chart, HistoryChart)
+    n = len(multi_fit.history)
+    assert _points(chart._marks["loss"][0]) == n
+    assert list(chart._marks["metric"][1].y) == pytest.approx(
+        multi_fit.history["val_accuracy"].to_list(), rel=1e-6)
+    assert chart._x.max == float(max(multi_fit.epochs, 2))
+    assert chart.partial is False
+    _assert_fallbacks(plot_history(multi_fit))
+
+
+# --------------------------------------------------------------------------- heatmap
+def test_confusion_heatmap_counts_and_labels(multi_fit):
+    from kms_jupyter.notebook.charts import ConfusionHeatmap
+
+    heat = multi_fit.plot_confusion()
+    assert isinstance(heat, ConfusionHeatmap)
+    k = len(multi_fit.labels)
+    assert k >= 6
+    assert heat.heat.color.shape == (k, k)
+    np.testing.assert_array_equal(heat.heat.color, multi_fit.confusion.to_numpy())
+    assert list(heat.heat.row) == list(multi_fit.labels)
+    assert list(heat.heat.column) == list(multi_fit.labels)
+    assert EVIL in list(heat.heat.row)  # bqplot draws it as SVG text: kept verbatim
+    assert heat.heat.display_format == ".0f"  # counts written in the cells
+    assert heat.heat.tooltip.fields == ["row", "column", "color"]
+    axis_x = heat.figure.axes[0]
+    assert axis_x.tick_rotate != 0 and axis_x.label == "predicted"
+
+
+def test_confusion_heatmap_toggle_row_shares(multi_fit):
+    heat = multi_fit.plot_confusion()
+    heat.toggle.value = True
+    shares = np.asarray(heat.heat.color, dtype=float)
+    totals = multi_fit.confusion.to_numpy().sum(axis=1)
+    np.testing.assert_allclose(shares.sum(axis=1)[totals > 0], 1.0)
+    assert heat.heat.display_format == ".0%"
+    assert heat.normalized
+    heat.toggle.value = False
+    np.testing.assert_array_equal(heat.heat.color, multi_fit.confusion.to_numpy())
+
+
+def test_confusion_heatmap_fallback_and_escaping(multi_fit):
+    heat = multi_fit.plot_confusion()
+    bundle = _assert_fallbacks(heat)
+    assert EVIL not in bundle["text/html"]
+    assert EVIL not in heat.caption.value
+
+
+def test_seventeen_classes_are_readable():
+    """17 classes (the vignette's genres): rotated ticks, big enough figure, every cell."""
+    import pandas as pd
+
+    from kms_jupyter.notebook.charts import ConfusionHeatmap
+
+    labels = [f"genre {i}" for i in range(16)] + [EVIL]
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 9, size=(17, 17)) + 20 * np.eye(17, dtype=int)
+    conf = pd.DataFrame(counts, index=[f"{x}_obs" for x in labels],
+                        columns=[f"{x}_pred" for x in labels])
+
+    class Fit:  # only the attributes a heatmap reads; built from a real confusion layout
+        confusion = conf
+        y_type = "multiclass"
+
+    heat = ConfusionHeatmap(Fit(), title="17")
+    assert heat.heat.color.shape == (17, 17)
+    assert heat.figure.axes[0].tick_rotate == -45
+    width = int(heat.figure.layout.width.rstrip("px"))
+    assert width >= 17 * 30
+    assert heat.figure.fig_margin["bottom"] >= 100  # room for rotated labels
+    bundle = heat._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]).startswith(PNG_MAGIC)
+
+
+def test_regression_shows_predicted_vs_observed(regression_fit):
+    from kms_jupyter.notebook.charts import PredictedObservedChart
+
+    view = regression_fit.plot_confusion()
+    assert isinstance(view, PredictedObservedChart)
+    assert len(view.points.x) == len(regression_fit.y_test)
+    np.testing.assert_allclose(np.sort(view.points.y),
+                               np.sort(regression_fit.predictions.to_numpy(dtype=float)), rtol=1e-6)
+    _assert_fallbacks(view)
+
+
+# --------------------------------------------------------------------------- comparison
+def test_plot_confusion_names_from_notebook_namespace(multi_fit, small_fit):
+    from IPython.testing.globalipapp import get_ipython
+
+    from kms_jupyter import plot_confusion
+
+    ip = get_ipython()
+    ip.user_ns["out1"], ip.user_ns["out2"] = multi_fit, small_fit
+    try:
+        cmp = plot_confusion(multi_fit, small_fit, title="genres", subtitle="two fits")
+    finally:
+        del ip.user_ns["out1"], ip.user_ns["out2"]
+    assert cmp.names == ["out1", "out2"]
+    assert [m.labels[0] for m in cmp.marks] == ["out1", "out2"]
+    assert len({m.colors[0] for m in cmp.marks}) == 2
+    # per label: share correct = diagonal / row total, size = N
+    conf = multi_fit.confusion.to_numpy()
+    mark = cmp.marks[0]
+    assert list(mark.x) == list(multi_fit.labels)
+    np.testing.assert_allclose(mark.size, conf.sum(axis=1))
+    rows = conf.sum(axis=1)
+    expected = np.where(rows > 0, np.diag(conf) / np.maximum(rows, 1), 0.0)
+    np.testing.assert_allclose(mark.y, expected)
+    # leaderboard: overall test accuracy per model, matching the engine's metric
+    board = cmp.leaderboard.set_index("model")
+    assert board.loc["out1", "test accuracy"] == pytest.approx(multi_fit.evaluations["accuracy"])
+    assert board.loc["out2", "test accuracy"] == pytest.approx(small_fit.evaluations["accuracy"])
+    assert "genres" in cmp.figure.title and "two fits" in cmp.figure.title
+    bundle = _assert_fallbacks(cmp)
+    assert "out1" in bundle["text/html"] and "Leaderboard" in bundle["text/html"]
+
+
+def test_plot_confusion_default_and_explicit_names(multi_fit, small_fit):
+    from kms_jupyter.notebook.charts import plot_confusion
+
+    cmp = plot_confusion(multi_fit, small_fit)
+    assert cmp.names == ["model 1", "model 2"]
+    cmp = plot_confusion(multi_fit, small_fit, names=[EVIL, "b"])
+    assert EVIL not in cmp.board.value and html.escape(EVIL) in cmp.board.value
+
+
+def test_plot_confusion_refuses_regression(multi_fit, regression_fit):
+    from IPython.testing.globalipapp import get_ipython
+
+    from kms_jupyter.errors import KmsArgumentError, KmsTypeError
+    from kms_jupyter.notebook.charts import plot_confusion
+
+    ip = get_ipython()
+    ip.user_ns["reg_fit"] = regression_fit
+    try:
+        with pytest.raises(KmsArgumentError, match="reg_fit is a regression fit"):
+            plot_confusion(multi_fit, regression_fit)
+    finally:
+        del ip.user_ns["reg_fit"]
+    with pytest.raises(KmsArgumentError, match="at least one fit"):
+        plot_confusion()
+    with pytest.raises(KmsTypeError, match="not a KmsFit"):
+        plot_confusion(multi_fit, "out1")
+    with pytest.raises(KmsArgumentError, match="one name per fit"):
+        plot_confusion(multi_fit, names=["a", "b"])
+
+
+# --------------------------------------------------------------------------- views
+def test_show_results_classification_many_classes(multi_fit):
+    from kms_jupyter.notebook.charts import ConfusionHeatmap
+    from kms_jupyter.notebook.views import show_results
+
+    shown = []
+    items = show_results(multi_fit, display=shown.append)
+    assert shown == items
+    kinds = [type(x).__name__ for x in shown]
+    assert kinds == ["HTML", "HTML", "ConfusionHeatmap", "HTML"]
+    layers, metrics, heat, many = shown
+    assert "<details><summary>Keras summary</summary>" in layers.data
+    assert "Total params" in layers.data
+    assert "<table" in layers.data
+    assert "accuracy" in metrics.data
+    assert isinstance(heat, ConfusionHeatmap)
+    assert "pCorrect" in many.data or "pcorrect" in many.data.lower()
+    for item in (layers, metrics, many):
+        assert EVIL not in item.data
+    assert html.escape(EVIL) in many.data
+
+
+def test_show_results_few_classes_and_regression(small_fit, regression_fit):
+    from kms_jupyter.notebook.charts import PredictedObservedChart
+    from kms_jupyter.notebook.views import show_results
+
+    shown = []
+    show_results(small_fit, display=shown.append)
+    assert [type(x).__name__ for x in shown] == ["HTML", "HTML", "ConfusionHeatmap"]
+    shown = []
+    show_results(regression_fit, display=shown.append)
+    assert isinstance(shown[-1], PredictedObservedChart)
+    assert "mae" in shown[1].data.lower()
+
+
+def test_show_live_returns_a_displayed_sink():
+    from kms_jupyter.notebook.views import show_live
+
+    shown = []
+    chart = show_live(planned_epochs=4, display=shown.append)
+    assert shown == [chart]
+    chart.start(4, ["loss", "accuracy"])
+    chart.update([{"epoch": 1, "loss": 1.0, "accuracy": 0.5}], {"text": "epoch 1/4"})
+    assert _points(chart._marks["loss"][0]) == 1
