@@ -22,7 +22,6 @@ the body trains ``kms(formula, data, **body)``. Choices, documented once:
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -128,19 +127,15 @@ def _kms_function():
     return kms
 
 
-def _valid_arg_names(kms) -> list[str]:
-    """Names the cell body may set: kms()'s parameters (+ aliases the engine declares) + data."""
-    names = [
-        p.name
-        for p in inspect.signature(kms).parameters.values()
-        if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "formula"
-    ]
-    aliases = getattr(kms, "aliases", None) or getattr(
-        inspect.getmodule(kms), "ALIASES", None
-    )
-    if isinstance(aliases, dict):
-        names += [str(a) for a in aliases]
-    return list(dict.fromkeys(names + ["data"]))
+def _valid_arg_names() -> list[str]:
+    """Names the cell body may set: kms()'s arguments, kerasformula's aliases, and ``data``.
+
+    ``kms_jupyter.core.arguments`` is pure (no Keras), so names are checked before TensorFlow
+    is imported.
+    """
+    from kms_jupyter.core.arguments import ALIASES, DEFAULTS
+
+    return list(dict.fromkeys([*DEFAULTS, *ALIASES, "data"]))
 
 
 @magics_class
@@ -155,7 +150,27 @@ class KmsMagics(Magics):
     @no_var_expand
     @cell_magic("kms")
     def kms_cell(self, line: str, cell: str) -> None:
-        """Train kms(formula, data, **body) — see ``%kms?`` for the options."""
+        """Train ``kms(formula, data, **body)`` with a live chart, then show the results.
+
+        Usage::
+
+            %%kms [-o NAME] [--data EXPR] [--quiet] [--no-live] outcome ~ predictors
+            seed = 12345            # any kms() argument, as Python
+            units = [64, 32]
+
+        Options come before the formula; everything from the first non-option is the
+        formula (``genre ~ . -director -title`` keeps its dashes).
+
+        -o, --out NAME   store the fit in NAME (it is always stored in ``_kms`` too)
+        --data EXPR      the DataFrame; without it, the one DataFrame in the notebook that has
+                         the outcome column is used
+        -q, --quiet      show nothing, only store the fit
+        --no-live        no live chart; results are still shown after training
+
+        Defaults: ``%config Kms`` lists them, ``%config Kms.epochs = 30`` sets one; the cell
+        body overrides them. Interrupting the kernel keeps the partial fit. ``%kms --code NAME``
+        prints plain-Python code that reproduces the model.
+        """
         try:
             opts = parse_line(line, cell=True)
         except KmsError as e:
@@ -312,7 +327,12 @@ class KmsMagics(Magics):
         except KmsError as e:
             raise UsageError(_one_line(e)) from None
 
-        # Data first (cheap, no TensorFlow) unless the body sets it.
+        try:
+            check_arg_names(args, _valid_arg_names())
+        except KmsError as e:
+            raise UsageError(_one_line(e)) from None
+
+        # Data next (cheap, no TensorFlow) unless the body sets it.
         data = None
         body_sets_data = any(a.name == "data" for a in args)
         if body_sets_data and opts.data is not None:
@@ -323,9 +343,7 @@ class KmsMagics(Magics):
             else:
                 _, data = self._infer_data(opts.formula)
 
-        kms = _kms_function()
         try:
-            check_arg_names(args, _valid_arg_names(kms))
             values = evaluate_body(args, ns)
         except KmsError as e:
             raise UsageError(_one_line(e)) from None
@@ -353,6 +371,7 @@ class KmsMagics(Magics):
         if callbacks:
             kwargs["callbacks"] = callbacks
 
+        kms = _kms_function()
         try:
             try:
                 fit = kms(opts.formula, data, **kwargs)
@@ -369,7 +388,8 @@ class KmsMagics(Magics):
         if opts.out:
             ns[opts.out] = fit
         if getattr(fit, "partial", False):
-            done = len(getattr(fit, "history", ()) or ())
+            history = getattr(fit, "history", None)
+            done = len(history) if history is not None else 0
             planned = getattr(fit, "epochs", None) or kwargs.get("epochs") or "?"
             reason = getattr(fit, "partial_reason", None) or "interrupted"
             print(f"{reason} at epoch {done}/{planned} — partial fit kept in {out_name}")
@@ -378,15 +398,11 @@ class KmsMagics(Magics):
         return None
 
     def _start_live(self, kwargs: dict):
-        """Create the live chart (a LiveHistory sink), display it once, return the callback."""
-        from IPython.display import display
+        """Display the live chart once (with a display id) and return its LiveHistory callback."""
+        from kms_jupyter.notebook.views import live_callback, show_live
 
-        from kms_jupyter.notebook.charts import HistoryChart
-        from kms_jupyter.notebook.live import live_history
-
-        chart = HistoryChart()
-        display(chart)
-        return live_history(chart, planned_epochs=kwargs.get("epochs"))
+        chart = show_live(planned_epochs=kwargs.get("epochs"))
+        return live_callback(chart, planned_epochs=kwargs.get("epochs"))
 
     def _show_results(self, fit) -> None:
         from kms_jupyter.notebook.views import show_results

@@ -251,16 +251,13 @@ def test_config_lists_and_sets(ip):
 
 
 def test_config_traits_mirror_kms_defaults():
-    import inspect
-
-    from kms_jupyter import kms
+    from kms_jupyter.core.arguments import DEFAULTS
     from kms_jupyter.notebook.magic import ENGINE_TRAITS, Kms
 
-    params = inspect.signature(kms).parameters
     k = Kms()
     for name in ENGINE_TRAITS:
-        assert name in params, f"Kms.{name} is not a kms() argument"
-        default = params[name].default
+        assert name in DEFAULTS, f"Kms.{name} is not a kms() argument"
+        default = DEFAULTS[name]
         mine = getattr(k, name)
         if isinstance(default, tuple):
             default = list(default)
@@ -292,7 +289,8 @@ def test_vignette_cell(ip, movies):
     assert fit.args["use_bias"] is False
     assert fit.args["kernel_regularizer"] is None
     assert fit.epochs == 2 and len(fit.history) == 2  # from %config
-    assert "director" not in " ".join(map(str, fit.args.get("columns", [])))
+    columns = " ".join(map(str, fit.design.columns))  # the '-director -title' reached formulaic
+    assert "rating" in columns and "director" not in columns and "title" not in columns
     assert "Traceback" not in cap.stderr
 
 
