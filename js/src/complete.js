@@ -16,6 +16,24 @@ function frameAt(tokens, upto) {
   return stack[stack.length - 1] || null;
 }
 
+const bare = (t) => (t.type === "name" && !t.quoted) || t.type === "func" || t.type === "unknown"
+  || t.type === "number";
+
+function wordAt(tokens, cursor) {
+  const idx = tokens.findIndex((t) => t.start < cursor && cursor <= t.end
+    && (bare(t) || (t.type === "name" && !(t.closed && cursor === t.end))));
+  if (idx === -1) return null;
+  const t = tokens[idx];
+  if (t.quoted) return { start: t.start, end: t.end, tokens: [t] };
+  let a = idx;
+  let b = idx;
+  while (a > 0 && bare(tokens[a - 1]) && tokens[a - 1].end === tokens[a].start) a -= 1;
+  while (b < tokens.length - 1 && bare(tokens[b + 1]) && tokens[b].end === tokens[b + 1].start) b += 1;
+  const run = tokens.slice(a, b + 1);
+  if (run.every((r) => r.type === "number")) return null; // a number: nothing to complete
+  return { start: run[0].start, end: run[run.length - 1].end, tokens: run };
+}
+
 /**
  * Completion candidates at `cursor`.
  * Returns {from, to, prefix, context, items}; replacing text[from, to) by item.insert accepts it.
@@ -29,19 +47,20 @@ export function completions(text, cursor, columns, options = {}) {
   const limit = options.limit ?? 50;
   const cols = Array.from(columns || [], String);
   const tokens = annotate(tokenize(text));
-  const curIdx = tokens.findIndex((t) => (t.type === "name" || t.type === "func")
-    && t.start < cursor && cursor <= t.end && !(t.quoted && t.closed && cursor === t.end));
-  const cur = curIdx === -1 ? null : tokens[curIdx];
+  // the word under the cursor: a back-quoted name, or a run of adjacent name / number /
+  // stray-character tokens (so typing `<im` looks for a column like "<img ...")
+  const word = wordAt(tokens, cursor);
+  const cur = word ? word.tokens[0] : null;
   let from = cursor;
   let to = cursor;
   let prefix = "";
-  if (cur) {
-    from = cur.start;
-    to = cur.end;
-    prefix = text.slice(cur.start, cursor);
+  if (word) {
+    from = word.start;
+    to = word.end;
+    prefix = text.slice(from, cursor);
     if (cur.quoted) prefix = prefix.slice(1).replace(/\\(.)/g, "$1");
   }
-  const before = tokens.filter((t) => t.end <= from && t !== cur);
+  const before = tokens.filter((t) => t.end <= from && !(word && word.tokens.includes(t)));
   const prev = before[before.length - 1] || null;
   const frame = frameAt(tokens, before.length);
   const tilde = tokens.some((t) => t.type === "op" && t.value === "~" && t.depth === 0);
@@ -54,7 +73,7 @@ export function completions(text, cursor, columns, options = {}) {
 
   const items = [];
   if (context === "term") {
-    const used = new Set(tokens.filter((t) => t !== cur && t.type === "name" && t.role === "column")
+    const used = new Set(tokens.filter((t) => !(word && word.tokens.includes(t)) && t.type === "name" && t.role === "column")
       .map((t) => t.value));
     const p = prefix.toLowerCase();
     const dotUsed = tokens.some((t) => t.type === "dot");

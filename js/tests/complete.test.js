@@ -80,6 +80,26 @@ describe("completions", () => {
     expect(applyCompletion(text, c, c.items[0]).text).toBe("genre ~ director + year");
   });
 
+  it("treats stray characters next to a name as part of the prefix", () => {
+    const cols = ["<img src=x onerror=alert(1)>", "genre", "2x"];
+    const text = "genre ~ <im";
+    const c = completions(text, text.length, cols);
+    expect(c).toMatchObject({ from: 8, to: 11, prefix: "<im", context: "term" });
+    expect(applyCompletion(text, c, c.items[0]).text).toBe("genre ~ `<img src=x onerror=alert(1)>`");
+    const lone = completions("genre ~ <", 9, cols);
+    expect(lone).toMatchObject({ from: 8, prefix: "<" });
+    expect(lone.items.map((i) => i.label)).toEqual(["<img src=x onerror=alert(1)>"]);
+    const num = completions("genre ~ 2x", 10, cols);
+    expect(num).toMatchObject({ from: 8, prefix: "2x" });
+    expect(num.items[0]).toMatchObject({ label: "2x", insert: "`2x`" });
+  });
+
+  it("offers no columns for a bare number", () => {
+    const c = completions("genre ~ year - 1", 16, COLS);
+    expect(c.context).toBe("operator");
+    expect(c.items.every((i) => i.kind === "operator")).toBe(true);
+  });
+
   it("limits the number of items", () => {
     const many = Array.from({ length: 500 }, (_, i) => `x${i}`);
     expect(completions("y ~ x", 5, many).items).toHaveLength(50);

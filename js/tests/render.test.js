@@ -225,6 +225,9 @@ describe("render", () => {
     type(input, "genre ~ `<im");
     key(input, "Tab");
     expect(input.value).toBe("genre ~ `<img src=x onerror=alert(1)>`");
+    type(input, "genre ~ <im"); // without the back-quote: the stray "<" belongs to the prefix
+    key(input, "Tab");
+    expect(input.value).toBe("genre ~ `<img src=x onerror=alert(1)>`");
     expect(underlines()).toHaveLength(0);
     type(input, "genre ~ `<img src=y onerror=alert(1)>`");
     expect(errorTexts()[0]).toContain(XSS);

@@ -239,22 +239,36 @@ function frameAt(tokens, upto) {
   }
   return stack[stack.length - 1] || null;
 }
+var bare = (t) => t.type === "name" && !t.quoted || t.type === "func" || t.type === "unknown" || t.type === "number";
+function wordAt(tokens, cursor) {
+  const idx = tokens.findIndex((t2) => t2.start < cursor && cursor <= t2.end && (bare(t2) || t2.type === "name" && !(t2.closed && cursor === t2.end)));
+  if (idx === -1) return null;
+  const t = tokens[idx];
+  if (t.quoted) return { start: t.start, end: t.end, tokens: [t] };
+  let a = idx;
+  let b = idx;
+  while (a > 0 && bare(tokens[a - 1]) && tokens[a - 1].end === tokens[a].start) a -= 1;
+  while (b < tokens.length - 1 && bare(tokens[b + 1]) && tokens[b].end === tokens[b + 1].start) b += 1;
+  const run = tokens.slice(a, b + 1);
+  if (run.every((r) => r.type === "number")) return null;
+  return { start: run[0].start, end: run[run.length - 1].end, tokens: run };
+}
 function completions(text, cursor, columns, options = {}) {
   const limit = options.limit ?? 50;
   const cols = Array.from(columns || [], String);
   const tokens = annotate(tokenize(text));
-  const curIdx = tokens.findIndex((t) => (t.type === "name" || t.type === "func") && t.start < cursor && cursor <= t.end && !(t.quoted && t.closed && cursor === t.end));
-  const cur = curIdx === -1 ? null : tokens[curIdx];
+  const word = wordAt(tokens, cursor);
+  const cur = word ? word.tokens[0] : null;
   let from = cursor;
   let to = cursor;
   let prefix = "";
-  if (cur) {
-    from = cur.start;
-    to = cur.end;
-    prefix = text.slice(cur.start, cursor);
+  if (word) {
+    from = word.start;
+    to = word.end;
+    prefix = text.slice(from, cursor);
     if (cur.quoted) prefix = prefix.slice(1).replace(/\\(.)/g, "$1");
   }
-  const before = tokens.filter((t) => t.end <= from && t !== cur);
+  const before = tokens.filter((t) => t.end <= from && !(word && word.tokens.includes(t)));
   const prev = before[before.length - 1] || null;
   const frame = frameAt(tokens, before.length);
   const tilde = tokens.some((t) => t.type === "op" && t.value === "~" && t.depth === 0);
@@ -265,7 +279,7 @@ function completions(text, cursor, columns, options = {}) {
   else context = "operator";
   const items = [];
   if (context === "term") {
-    const used = new Set(tokens.filter((t) => t !== cur && t.type === "name" && t.role === "column").map((t) => t.value));
+    const used = new Set(tokens.filter((t) => !(word && word.tokens.includes(t)) && t.type === "name" && t.role === "column").map((t) => t.value));
     const p = prefix.toLowerCase();
     const dotUsed = tokens.some((t) => t.type === "dot");
     if (!p && side === "rhs" && !dotUsed && !(frame && frame.func)) {
