@@ -4,7 +4,7 @@ A sink is any object with three methods (see :class:`HistorySink`)::
 
     start(planned_epochs: int, metric_names: list[str])
     update(epoch_records: list[dict], progress: dict)   # records added since the last update
-    finish(partial: bool)
+    finish(partial: bool)        # close(partial, reason=...) adds reason=... as a keyword
 
 :class:`LiveHistory` subclasses ``keras.callbacks.Callback``. So that importing this module
 never imports Keras/TensorFlow, the class is built on first access of the name
@@ -164,9 +164,12 @@ class _LiveHistoryMixin:
         self.n_updates += 1
         self.sink.update(records, self.progress(now))
 
-    def close(self, partial: bool = True) -> None:
+    def close(self, partial: bool = True, reason: str | None = None) -> None:
         """Flush what is pending and finish the sink once (safe to call again, e.g. in a
-        ``finally`` after a KeyboardInterrupt, when Keras never calls ``on_train_end``)."""
+        ``finally`` after a KeyboardInterrupt, when Keras never calls ``on_train_end``).
+
+        ``reason`` (e.g. ``"interrupted"``) is passed as ``sink.finish(partial, reason=...)``
+        only when given, so sinks that implement just ``finish(partial)`` keep working."""
         if self._finished:
             return
         if self._t0 is None:
@@ -174,7 +177,10 @@ class _LiveHistoryMixin:
         if self._pending:
             self._flush()
         self._finished = True
-        self.sink.finish(bool(partial))
+        if reason is None:
+            self.sink.finish(bool(partial))
+        else:
+            self.sink.finish(bool(partial), reason=reason)
 
 
 _CLASS: type | None = None

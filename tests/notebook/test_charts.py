@@ -296,3 +296,39 @@ def test_show_live_returns_a_displayed_sink():
     chart.start(4, ["loss", "accuracy"])
     chart.update([{"epoch": 1, "loss": 1.0, "accuracy": 0.5}], {"text": "epoch 1/4"})
     assert _points(chart._marks["loss"][0]) == 1
+
+
+def test_show_live_refreshes_its_output_when_training_ends():
+    """In a real shell: the live chart is displayed with an id and updated at finish, so the
+    stored output's PNG fallback shows the final curves, not the empty start."""
+    from IPython.testing.globalipapp import get_ipython
+    from IPython.utils.capture import capture_output
+
+    from kms_jupyter.notebook.views import show_live
+
+    get_ipython()
+    with capture_output() as cap:
+        chart = show_live(planned_epochs=3)
+        chart.start(3, ["loss"])
+        chart.update([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.4}], {"text": "epoch 2/3"})
+        chart.finish(True, reason="interrupted")
+    first, last = cap.outputs
+    assert not first.update and last.update
+    assert first.transient["display_id"] == last.transient["display_id"]
+    assert WIDGET_MIME in last.data
+    assert last.data["image/png"] != first.data["image/png"]
+    assert "stopped at epoch 2/3 (interrupted)" in last.data["text/html"]
+
+
+def test_live_callback_close_passes_the_reason():
+    from kms_jupyter.notebook.views import live_callback, show_live
+
+    chart = show_live(planned_epochs=5, display=lambda obj: None)
+    callback = live_callback(chart, min_interval=60)
+    callback.params = {"epochs": 5}
+    callback.on_train_begin()
+    callback.on_epoch_end(0, logs={"loss": 1.0, "accuracy": 0.5})
+    callback.on_epoch_end(1, logs={"loss": 0.8, "accuracy": 0.6})  # pending (coalesced)
+    callback.close(partial=True, reason="interrupted")  # as after a KeyboardInterrupt
+    assert len(chart._marks["loss"][0].x) == 2
+    assert "stopped at epoch 2/5 (interrupted)" in chart.progress.value

@@ -211,3 +211,28 @@ def test_real_two_epoch_fit_feeds_the_chart():
     assert list(chart._marks["loss"][0].y) == pytest.approx(hist["loss"].to_list(), rel=1e-6)
     assert list(chart._marks["loss"][1].y) == pytest.approx(hist["val_loss"].to_list(), rel=1e-6)
     assert "done: 2/2 epochs" in chart.progress.value
+
+
+def test_interrupted_fit_keeps_partial_chart():
+    """A KeyboardInterrupt during fit (as from the kernel's interrupt): the engine returns a
+    partial fit, Keras skips on_train_end, and close() leaves the chart showing the stop."""
+    import keras
+
+    from kms_jupyter.notebook.charts import HistoryChart
+    from kms_jupyter.notebook.live import live_history
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    chart = HistoryChart()
+    cb = live_history(chart, min_interval=0.0)
+    try:
+        fit = train(FORMULA, movies(), epochs=4, callbacks=[cb, Interrupt()])
+    finally:
+        cb.close(partial=True, reason="interrupted")
+    assert fit.partial and fit.partial_reason == "interrupted"
+    assert len(chart._marks["loss"][0].x) == len(fit.history) == 2
+    assert "stopped at epoch 2/4 (interrupted)" in chart.progress.value
+    assert list(chart._stops["loss"][0].x) == [2.0, 2.0]
