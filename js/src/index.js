@@ -105,9 +105,16 @@ export function render({ model, el }) {
     mirror.scrollLeft = input.scrollLeft;
   }
 
+  // a name being typed (cursor at its end, and some column starts with it) is not an error yet
+  function stillTyping(text, e) {
+    if (doc.activeElement !== input || input.selectionEnd !== e.end || e.end <= e.start) return false;
+    const typed = text.slice(e.start, e.end).replace(/^`/, "").toLowerCase();
+    return columns().some((c) => c.toLowerCase().startsWith(typed) && c.toLowerCase() !== typed);
+  }
+
   function showErrors() {
     const text = input.value;
-    const errors = currentErrors();
+    const errors = currentErrors().filter((e) => !stillTyping(text, e));
     // mirror: the text with the problem spans underlined
     mirror.replaceChildren();
     let pos = 0;
@@ -278,10 +285,19 @@ export function render({ model, el }) {
       ev.stopPropagation();
     }
   });
-  listen(input, "blur", closeList);
-  listen(input, "click", closeList);
+  listen(input, "blur", () => {
+    closeList();
+    showErrors();
+  });
+  listen(input, "click", () => {
+    closeList();
+    showErrors();
+  });
   listen(input, "scroll", syncScroll);
-  listen(input, "keyup", syncScroll);
+  listen(input, "keyup", (ev) => {
+    if (ev.key === "ArrowLeft" || ev.key === "ArrowRight" || ev.key === "Home" || ev.key === "End") showErrors();
+    syncScroll();
+  });
 
   onModel("change:value", () => {
     const v = model.get("value") ?? "";

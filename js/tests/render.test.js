@@ -164,6 +164,20 @@ describe("render", () => {
     expect(underlines()).toHaveLength(0);
   });
 
+  it("does not flag a name while it is being typed, but does once the cursor leaves it", () => {
+    const { input } = mount();
+    type(input, "genre ~ dir");
+    expect(underlines()).toHaveLength(0);
+    expect(errorTexts()).toEqual([]);
+    input.blur();
+    expect(underlines().map((u) => u.textContent)).toEqual(["dir"]);
+    type(input, "genre ~ dir + year", 11); // cursor still at the end of "dir"
+    expect(underlines()).toHaveLength(0);
+    input.setSelectionRange(18, 18);
+    input.dispatchEvent(new KeyboardEvent("keyup", { key: "End", bubbles: true }));
+    expect(underlines().map((u) => u.textContent)).toEqual(["dir"]);
+  });
+
   it("shows the kernel's errors (errors trait change) with underline and message", () => {
     const { model, input } = mount({ value: "genre ~ year + budgt" });
     expect(input.value).toBe("genre ~ year + budgt");

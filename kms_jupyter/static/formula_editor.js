@@ -653,9 +653,14 @@ function render({ model, el }) {
   function syncScroll() {
     mirror.scrollLeft = input.scrollLeft;
   }
+  function stillTyping(text, e) {
+    if (doc.activeElement !== input || input.selectionEnd !== e.end || e.end <= e.start) return false;
+    const typed = text.slice(e.start, e.end).replace(/^`/, "").toLowerCase();
+    return columns().some((c) => c.toLowerCase().startsWith(typed) && c.toLowerCase() !== typed);
+  }
   function showErrors() {
     const text = input.value;
-    const errors = currentErrors();
+    const errors = currentErrors().filter((e) => !stillTyping(text, e));
     mirror.replaceChildren();
     let pos = 0;
     const spans = errors.filter((e) => e.end > e.start).sort((a, b) => a.start - b.start);
@@ -812,10 +817,19 @@ function render({ model, el }) {
       ev.stopPropagation();
     }
   });
-  listen(input, "blur", closeList);
-  listen(input, "click", closeList);
+  listen(input, "blur", () => {
+    closeList();
+    showErrors();
+  });
+  listen(input, "click", () => {
+    closeList();
+    showErrors();
+  });
   listen(input, "scroll", syncScroll);
-  listen(input, "keyup", syncScroll);
+  listen(input, "keyup", (ev) => {
+    if (ev.key === "ArrowLeft" || ev.key === "ArrowRight" || ev.key === "Home" || ev.key === "End") showErrors();
+    syncScroll();
+  });
   onModel("change:value", () => {
     const v = model.get("value") ?? "";
     if (input.value !== v) {
