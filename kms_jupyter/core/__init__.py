@@ -1,0 +1,1 @@
+"""Pure engine: formula -> design -> network -> training -> evaluation (no Jupyter)."""
