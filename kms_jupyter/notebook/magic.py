@@ -121,6 +121,17 @@ def _one_line(msg: Any) -> str:
     return text or "kms failed"
 
 
+def partial_note(reason: str | None, done: int, planned: Any, name: str) -> str:
+    """``interrupted at epoch 7/15 — partial fit kept in out1`` (one line)."""
+    reason = reason or "interrupted"
+    if reason.startswith("error"):
+        detail = reason.partition(":")[2].strip()
+        head = f"stopped by an error at epoch {done}/{planned}" + (f" ({detail})" if detail else "")
+    else:
+        head = f"{reason} at epoch {done}/{planned}"
+    return _one_line(f"{head} — partial fit kept in {name}")
+
+
 def _kms_function():
     from kms_jupyter import kms  # imports the engine (and TensorFlow) only now
 
@@ -367,7 +378,8 @@ class KmsMagics(Magics):
         live_cb = None
         if live:
             live_cb = self._start_live(kwargs)
-            callbacks.append(live_cb)
+            # first, so the chart has every finished epoch even when a later callback raises
+            callbacks.insert(0, live_cb)
         if callbacks:
             kwargs["callbacks"] = callbacks
 
@@ -391,8 +403,7 @@ class KmsMagics(Magics):
             history = getattr(fit, "history", None)
             done = len(history) if history is not None else 0
             planned = getattr(fit, "epochs", None) or kwargs.get("epochs") or "?"
-            reason = getattr(fit, "partial_reason", None) or "interrupted"
-            print(f"{reason} at epoch {done}/{planned} — partial fit kept in {out_name}")
+            print(partial_note(getattr(fit, "partial_reason", None), done, planned, out_name))
         if not quiet:
             self._show_results(fit)
         return None

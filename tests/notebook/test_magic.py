@@ -346,8 +346,36 @@ def test_live_cell_publishes_widget_and_static_fallback(ip, movies):
     assert any(WIDGET_MIME in m and ({"image/png", "text/html"} & m) for m in mimes), mimes
 
 
+def _history_charts(cap):
+    """The HistoryChart widgets the cell displayed (looked up by their widget model id)."""
+    from ipywidgets.widgets.widget import _instances
+
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    ids = [o.data[WIDGET_MIME]["model_id"] for o in cap.outputs if WIDGET_MIME in o.data]
+    # the chart is displayed once with a display id and refreshed at the end
+    # (update_display), which the capture records as a second output of the same widget
+    ids = list(dict.fromkeys(ids))
+    return [_instances[i] for i in ids if isinstance(_instances.get(i), HistoryChart)]
+
+
+def test_live_chart_receives_every_epoch(ip, movies):
+    ip.user_ns["movies"] = movies
+    src = "%%kms -o live2 genre ~ rating + votes\nunits = [8]\nepochs = 2\nseed = 1\n"
+    result, cap = run(ip, src)
+    assert result.error_in_exec is None, cap.stderr
+    charts = _history_charts(cap)
+    assert len(charts) == 1
+    chart = charts[0]
+    assert [r["epoch"] for r in chart.records] == [1, 2]
+    assert chart.partial is False
+    fit = ip.user_ns["live2"]
+    assert [r["loss"] for r in chart.records] == pytest.approx(list(fit.history["loss"]))
+
+
 def test_interrupt_keeps_partial_fit(ip, movies):
-    """A KeyboardInterrupt raised from a callback during fit (what a kernel interrupt does)."""
+    """A KeyboardInterrupt raised during fit (what a kernel interrupt does) keeps the partial
+    fit in the -o variable, says so in one line, and the live chart shows where it stopped."""
     import keras
 
     class Interrupt(keras.callbacks.Callback):
@@ -357,11 +385,51 @@ def test_interrupt_keeps_partial_fit(ip, movies):
 
     ip.user_ns["movies"] = movies
     ip.user_ns["Interrupt"] = Interrupt
-    src = ("%%kms --no-live -o out1 genre ~ rating + votes\n"
+    src = ("%%kms -o out1 genre ~ rating + votes\n"
            "units = [8]\nepochs = 3\nseed = 1\ncallbacks = [Interrupt()]\n")
     result, cap = run(ip, src)
     assert result.error_in_exec is None, cap.stderr
     fit = ip.user_ns["out1"]
+    assert ip.user_ns["_kms"] is fit
     assert fit.partial and fit.partial_reason == "interrupted"
     assert len(fit.history) == 1
     assert "interrupted at epoch 1/3 — partial fit kept in out1" in cap.stdout
+    assert "Traceback" not in cap.stderr
+    (chart,) = _history_charts(cap)
+    assert chart.partial is True and len(chart.records) == 1
+
+
+def test_same_seed_same_history_in_magic_and_engine(ip, movies):
+    from kms_jupyter import kms
+
+    ip.user_ns["movies"] = movies
+    body = "units = [8]\nepochs = 2\nseed = 7\nbatch_size = 64\n"
+    for name in ("det_a", "det_b"):
+        result, cap = run(ip, f"%%kms -q -o {name} genre ~ rating + votes\n" + body)
+        assert result.error_in_exec is None, cap.stderr
+    a, b = ip.user_ns["det_a"], ip.user_ns["det_b"]
+    direct = kms("genre ~ rating + votes", movies, units=[8], epochs=2, seed=7, batch_size=64)
+    assert a.history.equals(b.history)
+    assert a.history.equals(direct.history)
+    assert a.predictions.equals(direct.predictions)
+
+
+def test_error_in_user_callback_keeps_partial_fit(ip, movies):
+    import keras
+
+    class Boom(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise ValueError("boom")
+
+    ip.user_ns["movies"] = movies
+    ip.user_ns["Boom"] = Boom
+    src = ("%%kms -q genre ~ rating + votes\n"
+           "units = [8]\nepochs = 3\nseed = 1\ncallbacks = [Boom()]\n")
+    result, cap = run(ip, src)
+    assert result.error_in_exec is None, cap.stderr
+    fit = ip.user_ns["_kms"]
+    assert fit.partial and fit.partial_reason.startswith("error")
+    assert len(fit.history) == 2
+    assert "stopped by an error at epoch 2/3 (ValueError: boom) — partial fit kept in _kms" \
+        in cap.stdout
