@@ -89,8 +89,8 @@ def lab(tmp_path_factory):
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     port = _free_port()
-    log = open(SCREENSHOTS.parent / "ui-server.log", "w") if SCREENSHOTS.parent.mkdir(
-        parents=True, exist_ok=True) is None else None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    log = open(SCREENSHOTS / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
          "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=",
