@@ -1,6 +1,7 @@
 """kms(): formula + DataFrame -> trained, evaluated KmsFit (the one public entry point)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -91,7 +92,8 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
         fit_pos, val_pos = train_pos[inner_fit], train_pos[inner_val]
 
     train_frame = frame.iloc[fit_pos]
-    design, x_fit = fit_design(parsed, train_frame, a["scale_continuous"])
+    design, x_fit = fit_design(parsed, train_frame, a["scale_continuous"], sparse=a["sparse"],
+                               embedding=a["embedding"])
     outcome = fit_outcome_scale(outcome, train_frame[parsed.outcome])
     y_fit = outcome.encode(train_frame[parsed.outcome])
     validation = None
@@ -111,19 +113,27 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
         warn_conflict(outcome.y_type, layers[-1].activation, loss)
 
     import keras  # first TensorFlow import happens here, never at package import
+    import logging
+
+    # tf.function retracing notes appear when a notebook trains several models; they are noise
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     keras.utils.set_random_seed(seed)
-    model = build_model(layers, design.p)
-    metrics = a["metrics"]
-    if metrics is None:
-        metrics = ["mae"] if outcome.y_type == "continuous" else ["accuracy"]
-        if outcome.y_type == "multiclass" and k > 20:
-            metrics.append(keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy"))
     spe = a["steps_per_execution"]
     if spe == "auto":
         spe = auto_steps_per_execution(a["batch_size"], len(fit_pos))
-    model.compile(optimizer=make_optimizer(a["optimizer"], a["optimizer_args"]), loss=loss,
-                  metrics=metrics, steps_per_execution=spe)
+    # With a tf.distribute strategy, variables (model, optimizer, metrics) are created in its scope;
+    # model.fit then splits each global batch of batch_size rows over the replicas.
+    strategy = a["strategy"]
+    with (strategy.scope() if strategy is not None else contextlib.nullcontext()):
+        model = build_model(layers, design.p, sparse=design.sparse, embeddings=design.embeddings)
+        metrics = a["metrics"]
+        if metrics is None:
+            metrics = ["mae"] if outcome.y_type == "continuous" else ["accuracy"]
+            if outcome.y_type == "multiclass" and k > 20:
+                metrics.append(keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy"))
+        model.compile(optimizer=make_optimizer(a["optimizer"], a["optimizer_args"]), loss=loss,
+                      metrics=metrics, steps_per_execution=spe)
 
     result = train(model, x_fit, y_fit, validation, epochs=a["epochs"], batch_size=a["batch_size"],
                    callbacks=a["callbacks"],
