@@ -22,6 +22,8 @@ the body trains ``kms(formula, data, **body)``. Choices, documented once:
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -132,6 +134,18 @@ def partial_note(reason: str | None, done: int, planned: Any, name: str) -> str:
     return _one_line(f"{head} — partial fit kept in {name}")
 
 
+def _show_warnings(caught: list, fit: Any) -> None:
+    """Engine warnings as one line each (``UserWarning: ...``), without the source line that
+    ``warnings`` would print (always ``fit = kms(...)`` in magic.py). The engine's own
+    "training interrupted/stopped" warning is dropped: the magic's partial-fit note says it."""
+    partial = bool(getattr(fit, "partial", False))
+    for w in caught:
+        text = _one_line(w.message)
+        if partial and text.startswith("training ") and "partial" in text:
+            continue
+        print(f"{w.category.__name__}: {text}", file=sys.stderr)
+
+
 def _kms_function():
     from kms_jupyter import kms  # imports the engine (and TensorFlow) only now
 
@@ -147,6 +161,30 @@ def _valid_arg_names() -> list[str]:
     from kms_jupyter.core.arguments import ALIASES, DEFAULTS
 
     return list(dict.fromkeys([*DEFAULTS, *ALIASES, "data"]))
+
+
+class _ShowOnStart:
+    """HistorySink wrapper that displays the chart when training starts, not before: a mistake
+    found by the engine (unknown column, bad argument) then leaves no empty chart behind."""
+
+    def __init__(self, chart: Any):
+        self.chart = chart
+        self.shown = False
+
+    def start(self, planned_epochs: int, metric_names: list) -> None:
+        if not self.shown:
+            from IPython.display import display
+
+            # with a display id, so the chart's finish() refreshes the static fallback
+            self.chart.display_handle = display(self.chart, display_id=True)
+            self.shown = True
+        self.chart.start(planned_epochs, metric_names)
+
+    def update(self, epoch_records: list, progress: dict) -> None:
+        self.chart.update(epoch_records, progress)
+
+    def finish(self, partial: bool, **kw: Any) -> None:
+        self.chart.finish(partial, **kw)
 
 
 @magics_class
@@ -384,15 +422,22 @@ class KmsMagics(Magics):
             kwargs["callbacks"] = callbacks
 
         kms = _kms_function()
+        fit = None
         try:
             try:
-                fit = kms(opts.formula, data, **kwargs)
+                with warnings.catch_warnings(record=True) as caught:
+                    fit = kms(opts.formula, data, **kwargs)
             except KmsError as e:
                 raise UsageError(_one_line(e)) from None
+            finally:
+                _show_warnings(caught if "caught" in locals() else [], fit)
         finally:
-            if live_cb is not None:
-                try:
-                    live_cb.close(partial=True)  # no-op when Keras already finished it
+            if live_cb is not None and live_cb._kms_sink.shown:
+                try:  # a no-op when Keras already finished it (on_train_end)
+                    live_cb.close(
+                        partial=True if fit is None else bool(fit.partial),
+                        reason=None if fit is None else fit.partial_reason,
+                    )
                 except Exception:  # noqa: BLE001 - the chart must not hide the result
                     pass
 
@@ -409,11 +454,15 @@ class KmsMagics(Magics):
         return None
 
     def _start_live(self, kwargs: dict):
-        """Display the live chart once (with a display id) and return its LiveHistory callback."""
-        from kms_jupyter.notebook.views import live_callback, show_live
+        """The LiveHistory callback for this cell; its chart appears when training starts."""
+        from kms_jupyter.notebook.charts import HistoryChart
+        from kms_jupyter.notebook.views import live_callback
 
-        chart = show_live(planned_epochs=kwargs.get("epochs"))
-        return live_callback(chart, planned_epochs=kwargs.get("epochs"))
+        epochs = kwargs.get("epochs")
+        sink = _ShowOnStart(HistoryChart(planned_epochs=epochs))
+        cb = live_callback(sink, planned_epochs=epochs)
+        cb._kms_sink = sink
+        return cb
 
     def _show_results(self, fit) -> None:
         from kms_jupyter.notebook.views import show_results

@@ -395,6 +395,7 @@ def test_interrupt_keeps_partial_fit(ip, movies):
     assert len(fit.history) == 1
     assert "interrupted at epoch 1/3 — partial fit kept in out1" in cap.stdout
     assert "Traceback" not in cap.stderr
+    assert "interrupted" not in cap.stderr  # the engine's warning is replaced by the note
     (chart,) = _history_charts(cap)
     assert chart.partial is True and len(chart.records) == 1
 
@@ -433,3 +434,71 @@ def test_error_in_user_callback_keeps_partial_fit(ip, movies):
     assert len(fit.history) == 2
     assert "stopped by an error at epoch 2/3 (ValueError: boom) — partial fit kept in _kms" \
         in cap.stdout
+
+
+def test_engine_warnings_shown_as_one_line(ip, movies):
+    """kms() warns about identifier-like columns; the magic shows it as one line naming the
+    column, without the warnings module's source-line echo."""
+    ip.user_ns["movies"] = movies
+    result, cap = run(ip, "%%kms -q genre ~ rating + title\nunits = [8]\nepochs = 1\nseed = 1\n")
+    assert result.error_in_exec is None, cap.stderr
+    lines = [ln for ln in cap.stderr.splitlines() if ln.strip()]
+    assert any(ln.startswith("UserWarning: ") and "'title'" in ln for ln in lines), cap.stderr
+    assert "magic.py" not in cap.stderr and "fit = kms(" not in cap.stderr
+
+
+def test_kernel_interrupt_keeps_partial_fit(tmp_path):
+    """A real ipykernel: %load_ext, a long %%kms cell, SIGINT through the kernel manager."""
+    import time
+
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    for var in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+                "KERAS_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env.setdefault(var, str(tmp_path / var.lower()))
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env=env)
+
+    def execute(code, on_message=None, timeout=180):
+        msg_id = kc.execute(code)
+        text = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if on_message:
+                on_message(kind, content)
+            if kind == "stream":
+                text.append(content["text"])
+            elif kind == "error":
+                text.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(text)
+
+    try:
+        out = execute("%load_ext kms_jupyter\nfrom kms_jupyter.datasets import movies_like\n"
+                      "movies = movies_like(n=300)")
+        assert out == "", out
+        state = {"shown": None, "sent": False}
+
+        def interrupt_once_training(kind, content):
+            if kind == "display_data" and WIDGET_MIME in content.get("data", {}):
+                state["shown"] = time.monotonic()
+            if state["shown"] and not state["sent"] and time.monotonic() - state["shown"] > 1.5:
+                km.interrupt_kernel()
+                state["sent"] = True
+
+        # the chart's comm messages keep arriving during training, so the hook gets called
+        out = execute("%%kms -o out1 genre ~ rating + votes\nunits = [8]\nepochs = 1000\n"
+                      "batch_size = 8\nseed = 1", on_message=interrupt_once_training)
+        assert state["sent"], "training never started"
+        assert "partial fit kept in out1" in out and "interrupted at epoch" in out, out
+        assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+        out = execute("print(out1.partial, out1.partial_reason, 0 < len(out1.history) < 1000,"
+                      " _kms is out1)")
+        assert out.strip() == "True interrupted True True", out
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
