@@ -241,15 +241,16 @@ class KmsMagics(Magics):
 
     @line_magic("kms_panel")
     def kms_panel(self, line: str):
-        """``%kms_panel DATAFRAME``: the widget panel (formula editor, Stop, leaderboard)."""
+        """``%kms_panel [DATAFRAME]``: the widget panel (formula editor, Train/Stop, sweep,
+        leaderboard). Without a name, the notebook's only DataFrame is used. ``%config Kms``
+        values that the panel knows (epochs, batch_size, seed...) are its start values."""
         name = line.strip()
-        data = None
         if name:
             data = self._lookup_data(name, option="%kms_panel")
         else:
             frames = self._frames()
             if len(frames) == 1:
-                data = next(iter(frames.values()))
+                name, data = next(iter(frames.items()))
             elif not frames:
                 raise UsageError("%kms_panel needs a DataFrame: %kms_panel NAME")
             else:
@@ -259,12 +260,15 @@ class KmsMagics(Magics):
                 )
         try:
             from kms_jupyter.notebook.panel import KmsPanel
+            from kms_jupyter.notebook.panel_state import PanelState
         except ImportError as e:
             raise UsageError(
                 f"%kms_panel is not available: kms_jupyter.notebook.panel cannot be imported ({e})"
             ) from None
+        fields = getattr(PanelState, "__dataclass_fields__", {})
+        start = {k: v for k, v in self.settings.engine_defaults().items() if k in fields}
         try:
-            return KmsPanel(data)
+            return KmsPanel(data, data_name=name if name.isidentifier() else None, **start)
         except KmsError as e:
             raise UsageError(_one_line(e)) from None
 

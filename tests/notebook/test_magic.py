@@ -219,10 +219,23 @@ def test_panel_magic_errors(ip, movies):
     assert_usage_error(ip, "%kms_panel", "needs a DataFrame")
     assert_usage_error(ip, "%kms_panel movis", "movis")
     ip.user_ns["movies"] = movies
-    try:
-        import kms_jupyter.notebook.panel  # noqa: F401
-    except ImportError:
-        assert_usage_error(ip, "%kms_panel movies", "not available")
+    ip.user_ns["movies2"] = movies
+    assert_usage_error(ip, "%kms_panel", "several DataFrames", "movies, movies2")
+    assert_usage_error(ip, "%kms_panel movies.head(0)", "no rows")
+
+
+def test_panel_magic_builds_panel_with_config_start_values(ip, movies):
+    from kms_jupyter.notebook.panel import KmsPanel
+
+    ip.user_ns["movies"] = movies
+    run(ip, "%config Kms.epochs = 3")
+    result, cap = run(ip, "%kms_panel")
+    assert result.error_in_exec is None, cap.stderr
+    panel = result.result
+    assert isinstance(panel, KmsPanel)
+    assert panel.data is movies and panel.data_name == "movies"
+    assert panel.epochs.value == 3
+    assert panel.runs == []
 
 
 def test_code_line_magic_errors(ip):
@@ -317,6 +330,9 @@ def test_body_overrides_config_and_unknown_argument(ip, movies):
 
 def test_engine_errors_are_one_line_usage_errors(ip, movies):
     ip.user_ns["movies"] = movies
+    result, cap = run(ip, "%%kms genre ~ bogus\n" + SMALL)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert cap.outputs == []  # the live chart only appears once training starts
     assert_usage_error(ip, "%%kms genre ~ ratng + votes\n" + SMALL, "ratng", "rating")
     assert_usage_error(ip, "%%kms genre ~ rating + (votes\n" + SMALL, "votes")
     assert_usage_error(ip, "%%kms genre ~ rating\n" + SMALL + "p_training = 1.5", "p_training")
