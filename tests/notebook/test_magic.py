@@ -518,3 +518,13 @@ def test_kernel_interrupt_keeps_partial_fit(tmp_path):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_formula_line_is_not_variable_expanded(ip, movies):
+    """formulaic's {python expression} must reach the engine as written (IPython's var_expand
+    would substitute {rating * 2} from the notebook's namespace)."""
+    ip.user_ns["movies"] = movies
+    ip.user_ns["rating"] = 3
+    result, cap = run(ip, "%%kms -q genre ~ {rating * 2} + votes\nunits = [4]\nepochs = 1\n")
+    assert result.error_in_exec is None, cap.stderr
+    assert list(ip.user_ns["_kms"].design.columns) == ["rating * 2", "votes"]
