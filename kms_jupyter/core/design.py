@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from formulaic import ModelSpec, model_matrix
+from formulaic.errors import FormulaicError
 
 from kms_jupyter.core.formula import CONTEXT, ParsedFormula
-from kms_jupyter.errors import KmsArgumentError, KmsDataError
+from kms_jupyter.errors import KmsArgumentError, KmsDataError, KmsFormulaError
 
 SCALINGS = ("z", "zero_one", None)
 
@@ -62,6 +63,10 @@ def detect_outcome(y: pd.Series) -> Outcome:
     if y.isna().all():
         raise KmsDataError(f"outcome {name!r} has no non-missing values.")
     if is_continuous(y):
+        n_inf = int(np.isinf(y.to_numpy(dtype=float, na_value=np.nan)).sum())
+        if n_inf:
+            raise KmsDataError(f"outcome {name!r} has {n_inf} infinite value(s); replace or drop "
+                               f"them, e.g. df = df[np.isfinite(df['{name}'])].")
         return Outcome(name, "continuous")
     values = y.dropna()
     try:
@@ -203,12 +208,24 @@ class DesignSpec:
             # formulaic warns about unseen levels and casts them to NaN -> all-zero dummies;
             # we report them ourselves (with counts) where it matters.
             warnings.simplefilter("ignore")
-            mm = self.model_spec.get_model_matrix(data, na_action="ignore", context=CONTEXT)
+            mm = _formulaic(self.formula.text, KmsDataError, self.model_spec.get_model_matrix, data,
+                            na_action="ignore", context=CONTEXT)
         X = np.asarray(mm, dtype="float64")
         if X.shape[0] != len(data):
             raise KmsDataError(f"the design has {X.shape[0]} rows for {len(data)} input rows; check "
                                "for index problems (duplicate index labels) in the data.")
         return self.scaler.transform(X).astype("float32")
+
+
+def _formulaic(formula: str, error: type, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a formulaic materialisation; its evaluation errors (e.g. np.log of text, a transform
+    called with bad arguments) become one-line ``error``s that name the formula."""
+    try:
+        return func(*args, **kwargs)
+    except FormulaicError as exc:
+        lines = str(exc).strip().splitlines()
+        first = lines[0] if lines else type(exc).__name__
+        raise error(f"formula {formula!r} cannot be evaluated on the data: {first}") from None
 
 
 def _encoded_levels(model_spec: ModelSpec, variables: tuple[str, ...]) -> dict[str, list]:
@@ -240,7 +257,8 @@ def fit_design(parsed: ParsedFormula, train: pd.DataFrame, scale: str | None) ->
     predictors = train.drop(columns=[parsed.outcome])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mm = model_matrix(rhs, predictors, ensure_full_rank=False, na_action="ignore", context=CONTEXT)
+        mm = _formulaic(parsed.text, KmsFormulaError, model_matrix, rhs, predictors,
+                        ensure_full_rank=False, na_action="ignore", context=CONTEXT)
     X = np.asarray(mm, dtype="float64")
     scaler = Scaler.fit(X, scale)
     levels = _encoded_levels(mm.model_spec, parsed.variables)
@@ -263,9 +281,16 @@ def column_kind(series: pd.Series) -> str:
         return "complex"
     if pd.api.types.is_numeric_dtype(series):
         return "numeric"
+    if isinstance(series.dtype, pd.PeriodDtype):
+        return "period"
+    if isinstance(series.dtype, pd.IntervalDtype):
+        return "interval"
     if series.dtype == object:
-        kinds = {type(v).__name__ for v in series.dropna().head(10_000)}
+        values = series.dropna().head(10_000)
+        kinds = {type(v).__name__ for v in values}
         numeric = {"int", "float", "int64", "float64", "int32", "float32"}
+        if any(not isinstance(v, (str, int, float, bool, np.generic)) for v in values):
+            return "python-object"  # lists, dicts, timestamps, arbitrary Python objects
         if len(kinds) > 1 and kinds & numeric and kinds - numeric:
             return "mixed"
     return "categorical"
@@ -275,6 +300,9 @@ _FIXES = {
     "datetime": "derive numbers from it first, e.g. df['{c}_year'] = df['{c}'].dt.year",
     "timedelta": "convert it to a number first, e.g. df['{c}_days'] = df['{c}'].dt.days",
     "complex": "split it into real and imaginary columns",
+    "period": "convert it first, e.g. df['{c}'] = df['{c}'].dt.year or df['{c}'].astype(str)",
+    "interval": "convert it first, e.g. df['{c}'] = df['{c}'].astype(str) or df['{c}'].array.mid",
+    "python-object": "make it text or numbers first, e.g. df['{c}'] = df['{c}'].astype(str)",
     "mixed": "make it one type, e.g. df['{c}'] = df['{c}'].astype(str) or pd.to_numeric(df['{c}'], errors='coerce')",
 }
 
@@ -282,6 +310,8 @@ _FIXES = {
 def check_predictor_types(data: pd.DataFrame, columns: list[str] | tuple[str, ...],
                           reference: dict[str, str] | None = None) -> None:
     """Refuse column types the design cannot encode, infinite values, and dtype drift from training."""
+    from kms_jupyter.core.formula import quote_name
+
     for col in columns:
         series = data[col]
         if isinstance(series, pd.DataFrame):
@@ -289,8 +319,9 @@ def check_predictor_types(data: pd.DataFrame, columns: list[str] | tuple[str, ..
                                "rename the duplicates (e.g. df.columns = [...]).")
         kind = column_kind(series)
         if kind in _FIXES:
-            raise KmsDataError(f"column {col!r} is {kind} ({series.dtype}), which cannot be encoded; "
-                               + _FIXES[kind].format(c=col) + f", or drop it with '- {col}'.")
+            raise KmsDataError(f"column {col!r} holds {kind} values ({series.dtype}), which cannot be "
+                               "encoded; "
+                               + _FIXES[kind].format(c=col) + f", or drop it with '- {quote_name(col)}'.")
         if kind == "numeric" and not pd.api.types.is_integer_dtype(series):
             n_inf = int(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).sum())
             if n_inf:
@@ -299,6 +330,31 @@ def check_predictor_types(data: pd.DataFrame, columns: list[str] | tuple[str, ..
         if reference and col in reference and reference[col] != kind:
             raise KmsDataError(f"column {col!r} was {reference[col]} in training but is {kind} "
                                f"({series.dtype}) here; convert it, e.g. pd.to_numeric(df['{col}']).")
+
+
+def check_not_all_missing(data: pd.DataFrame, outcome: str, variables: tuple[str, ...]) -> None:
+    """A used column with no value at all would drop every row: name it instead."""
+    from kms_jupyter.core.formula import quote_name
+
+    if len(data) and data[outcome].isna().all():
+        raise KmsDataError(f"outcome {outcome!r} has only missing values ({len(data)} rows): nothing "
+                           "to learn from; pick another outcome or fill it.")
+    for col in variables:
+        if len(data) and data[col].isna().all():
+            raise KmsDataError(f"column {col!r} has only missing values, so every row would be "
+                               f"dropped; remove it with '- {quote_name(col)}' or fill it, e.g. "
+                               f"df['{col}'] = df['{col}'].fillna(0).")
+
+
+def constant_columns(data: pd.DataFrame, variables: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """Predictors with a single (non-missing) value in every row: they carry no information."""
+    found = []
+    for col in variables:
+        values = data[col].dropna()
+        if len(values) > 1 and values.nunique() == 1:
+            first = values.iloc[0]
+            found.append((col, first.item() if isinstance(first, np.generic) else first))
+    return found
 
 
 def identifier_columns(data: pd.DataFrame, variables: tuple[str, ...]) -> list[tuple[str, int]]:

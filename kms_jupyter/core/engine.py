@@ -13,9 +13,10 @@ import pandas as pd
 
 from kms_jupyter.core.arguments import resolve_arguments
 from kms_jupyter.core.design import (detect_outcome, drop_missing, fit_design, fit_outcome_scale,
-                                     identifier_columns, check_predictor_types, split_rows)
+                                     identifier_columns, check_predictor_types, split_rows,
+                                     check_not_all_missing, constant_columns)
 from kms_jupyter.core.fit import KmsFit, evaluate_test
-from kms_jupyter.core.formula import parse_formula
+from kms_jupyter.core.formula import parse_formula, quote_name
 from kms_jupyter.core.network import (DEFAULT_LOSS, build_model, make_optimizer, resolve_layers,
                                       warn_conflict)
 from kms_jupyter.core.training import auto_steps_per_execution, train
@@ -64,6 +65,7 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     data = _check_frame(data)
     parsed = parse_formula(formula, data)
     check_predictor_types(data, parsed.variables)
+    check_not_all_missing(data, parsed.outcome, parsed.variables)
     for col, distinct in identifier_columns(data, parsed.variables):
         warnings.warn(f"column {col!r} has {distinct} distinct values in {len(data)} rows: it looks "
                       f"like an identifier and would add ~{distinct} dummy columns that cannot "
@@ -76,15 +78,21 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     if len(frame) < 2:
         raise KmsDataError(f"only {len(frame)} row(s) left after dropping missing values; kms() "
                            "needs at least 2.")
+    for col, value in constant_columns(frame, parsed.variables):
+        warnings.warn(f"column {col!r} has the same value ({value!r}) in every row: it carries no "
+                      f"information; drop it with '- {quote_name(col)}' in the formula.", UserWarning,
+                      stacklevel=2)
     outcome = detect_outcome(frame[parsed.outcome])
     n = len(frame)
     seed = a["seed"] if a["seed"] is not None else int(np.random.SeedSequence().entropy % (2**31 - 1))
 
     codes_all = None if outcome.y_type == "continuous" else outcome.encode(frame[parsed.outcome])
-    if codes_all is not None and n < len(outcome.classes):
-        raise KmsDataError(f"{n} rows for {len(outcome.classes)} classes of {parsed.outcome!r}: each "
-                           "class needs rows to learn from; collect more data or merge classes.")
     train_pos, test_pos = split_rows(n, a["p_training"], seed, codes_all)
+    if codes_all is not None and len(train_pos) < len(outcome.classes):
+        raise KmsDataError(f"only {len(train_pos)} training row(s) for {len(outcome.classes)} classes of "
+                           f"{parsed.outcome!r} ({n} rows, p_training={a['p_training']:g}): each class "
+                           "needs rows to learn from; use more rows, a larger p_training, or merge "
+                           "classes.")
     fit_pos, val_pos = (train_pos, np.array([], dtype=int))
     if a["validation_split"] > 0 and len(train_pos) >= 2:
         sub_codes = None if codes_all is None else codes_all[train_pos]

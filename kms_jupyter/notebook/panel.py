@@ -162,6 +162,11 @@ class KmsPanel(widgets.VBox):
         self._wire()
         super().__init__(children=self._layout())
         self.add_class("kms-panel")
+        for name in ("outcome", "predictors", "epochs", "batch_size", "seed", "train_button",
+                     "stop_button", "sweep_button", "status", "live", "board", "run_select",
+                     "copy_kms_button", "copy_code_button", "copy_area", "detail", "layers_box"):
+            # stable hooks for styling and for the browser tests
+            getattr(self, name).add_class("kms-panel-" + name.replace("_", "-"))
 
     # ------------------------------------------------------------------ layout & wiring
     def _layout(self) -> list[widgets.Widget]:
@@ -430,7 +435,7 @@ class KmsPanel(widgets.VBox):
         error = self._last_error if keep_style else error
         self._last_text, self._last_error = text, error
         color = "#c62828" if error else "inherit"
-        self.status.value = (f"<span class='kms-panel-{'error' if error else 'status'}' "
+        self.status.value = (f"<span class='kms-panel-{'error' if error else 'msg'}' "
                              f"style='color:{color}'>{html.escape(text)}</span>")
 
     def _result_widgets(self, fit: Any, notes: Sequence[str] = ()) -> list[widgets.Widget]:

@@ -457,7 +457,8 @@ def leaderboard_html(rows: Sequence[dict], selected: Sequence[int] = ()) -> str:
     if not rows:
         return "<p class='kms-board-empty'>No runs yet: press Train.</p>"
     e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in LEADERBOARD_COLUMNS)
+    cell = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+    head = "".join(f"<th style='{cell}'>{e(c)}</th>" for c in LEADERBOARD_COLUMNS)
     body = []
     chosen = set(selected)
     for i, r in enumerate(rows):
@@ -471,7 +472,7 @@ def leaderboard_html(rows: Sequence[dict], selected: Sequence[int] = ()) -> str:
         style = " style='background:#e3f2fd'" if i in chosen else ""
         cls = "kms-run kms-run-partial" if r["partial"] else "kms-run"
         body.append(f"<tr class='{cls}' data-run='{i}'{style}>"
-                    + "".join(f"<td>{e(str(c))}</td>" for c in cells) + "</tr>")
+                    + "".join(f"<td style='{cell}'>{e(str(c))}</td>" for c in cells) + "</tr>")
     return ("<table class='kms-board' style='border-collapse:collapse;font-size:12px'>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
