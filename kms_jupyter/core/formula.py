@@ -126,6 +126,16 @@ def _check_top_calls(text: str, rhs: str, data: pd.DataFrame) -> None:
                                   "as categorical first, or drop top().")
 
 
+def _check_one_column(text: str, rhs: str, available: list[str]) -> None:
+    """A column named "1" cannot be used: formulaic reads `1` (even back-quoted, and in the
+    expansion of '.') as the intercept, so the column would silently disappear."""
+    if "1" in available and (re.search(r"`1`", rhs) or re.search(r"(^|[^\w.`])\.($|[^\w.`])", rhs)):
+        raise KmsFormulaError(f"formula {text!r}: the column named '1' cannot be used in a formula "
+                              "(formulaic reads 1 as the intercept); rename it, e.g. "
+                              "df = df.rename(columns={'1': 'x1'}) or df.add_prefix('x') for numbered "
+                              "columns, or drop it from the data.")
+
+
 def parse_formula(text: object, data: pd.DataFrame) -> ParsedFormula:
     """Check ``text`` against ``data``'s columns and return the parsed formula."""
     if not isinstance(text, str):
@@ -157,14 +167,19 @@ def parse_formula(text: object, data: pd.DataFrame) -> ParsedFormula:
     _check_top_calls(stripped, rhs, data)
 
     available = [c for c in columns if c != outcome]
+    _check_one_column(stripped, rhs, available)
     try:
         formula = Formula(rhs, _context={"__formulaic_variables_available__": available})
-    except FormulaicError as exc:
-        first = str(exc).strip().splitlines()[0]
+        required = sorted(formula.required_variables, key=str)
+    except Exception as exc:  # formulaic's own errors, and Python's for code inside the formula
+        lines = str(exc).strip().splitlines()
+        first = lines[0] if lines else type(exc).__name__
+        if not isinstance(exc, FormulaicError):
+            first = f"{type(exc).__name__}: {first}"
         raise KmsFormulaError(f"formula {stripped!r} cannot be parsed: {first}") from None
 
     variables: list[str] = []
-    for var in sorted(formula.required_variables, key=str):
+    for var in required:
         name = str(var)
         if name in columns:
             variables.append(name)
