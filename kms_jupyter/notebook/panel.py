@@ -168,6 +168,20 @@ class KmsPanel(widgets.VBox):
             # stable hooks for styling and for the browser tests
             getattr(self, name).add_class("kms-panel-" + name.replace("_", "-"))
 
+    def __repr__(self) -> str:
+        return (f"<KmsPanel {len(self.data)} rows × {len(self.columns)} columns, "
+                f"{len(self.runs)} run(s); panel.runs[i] is the KmsFit of run i+1>")
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        """The widget view, plus a short text and the leaderboard as HTML for viewers without
+        a kernel (nbconvert, GitHub)."""
+        data = dict(super()._repr_mimebundle_(**kwargs) or {})
+        data["text/plain"] = repr(self)
+        data["text/html"] = (f"<div class='kms-panel-static'><b>kms panel</b> · "
+                             f"{len(self.data)} rows × {len(self.columns)} columns"
+                             f"{ps.leaderboard_html(self.leaderboard_rows())}</div>")
+        return data
+
     # ------------------------------------------------------------------ layout & wiring
     def _layout(self) -> list[widgets.Widget]:
         title = _html(f"<b>kms panel</b> · {len(self.data)} rows × {len(self.columns)} columns")
