@@ -427,6 +427,7 @@ class KmsMagics(Magics):
 
         kms = _kms_function()
         fit = None
+        caught: list = []
         try:
             try:
                 with warnings.catch_warnings(record=True) as caught:
@@ -434,7 +435,7 @@ class KmsMagics(Magics):
             except KmsError as e:
                 raise UsageError(_one_line(e)) from None
             finally:
-                _show_warnings(caught if "caught" in locals() else [], fit)
+                _show_warnings(caught, fit)
         finally:
             if live_cb is not None and live_cb._kms_sink.shown:
                 try:  # a no-op when Keras already finished it (on_train_end)
