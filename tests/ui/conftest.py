@@ -86,6 +86,11 @@ def lab(tmp_path_factory):
                 "XDG_CACHE_HOME", "KERAS_HOME", "MPLCONFIGDIR"):
         env[var] = str(home / var.lower())
         Path(env[var]).mkdir(parents=True, exist_ok=True)
+    # no "get notified about Jupyter news?" toast over the screenshots
+    labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     port = _free_port()
