@@ -60,6 +60,10 @@ def is_continuous(y: pd.Series) -> bool:
 def detect_outcome(y: pd.Series) -> Outcome:
     """numeric with > 2 values -> continuous; 2 classes -> binary; otherwise multiclass."""
     name = str(y.name)
+    kind = column_kind(y)
+    if kind in _FIXES:
+        raise KmsDataError(f"outcome {name!r} holds {kind} values ({y.dtype}), which cannot be an "
+                           "outcome; " + _FIXES[kind].format(c=name) + ".")
     if y.isna().all():
         raise KmsDataError(f"outcome {name!r} has no non-missing values.")
     if is_continuous(y):
