@@ -10,7 +10,16 @@ from typing import Iterable
 
 
 class KmsError(Exception):
-    """Base class of every error kms_jupyter raises on purpose."""
+    """Base class of every error kms_jupyter raises on purpose.
+
+    Messages are kept to one line even when they quote user text that holds line breaks (a column
+    named "a\nb", a formula typed over several lines): breaks are shown escaped.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (args[0].replace("\r", "\\r").replace("\n", "\\n"),)
+        super().__init__(*args)
 
 
 class KmsFormulaError(KmsError, ValueError):

@@ -126,6 +126,17 @@ def _check_top_calls(text: str, rhs: str, data: pd.DataFrame) -> None:
                                   "as categorical first, or drop top().")
 
 
+def _lookup_names(formula) -> set[str]:
+    """Column names the formula reads as they are (formulaic's "lookup" factors). Needed for
+    R-style names such as ``Sepal.Length``: formulaic evaluates them fine but lists only
+    ``Sepal`` among the variables the formula requires."""
+    try:
+        return {str(f.expr) for term in formula for f in term.factors
+                if getattr(f.eval_method, "value", None) == "lookup"}
+    except Exception:  # structured formulas ('|'): no lookups, the plain checks apply
+        return set()
+
+
 def _check_one_column(text: str, rhs: str, available: list[str]) -> None:
     """A column named "1" cannot be used: formulaic reads `1` (even back-quoted, and in the
     expansion of '.') as the intercept, so the column would silently disappear."""
@@ -146,7 +157,7 @@ def parse_formula(text: object, data: pd.DataFrame) -> ParsedFormula:
     sides = _split_top_level(stripped, "~")
     if len(sides) == 1:
         raise KmsFormulaError(f"formula {stripped!r} has no '~': write it as 'outcome ~ predictors', "
-                              f"e.g. '{stripped} ~ .'.")
+                              f"e.g. {stripped + ' ~ .'!r}.")
     if len(sides) > 2:
         raise KmsFormulaError(f"formula {stripped!r} has {len(sides) - 1} '~'; use exactly one, "
                               "between the outcome and the predictors.")
@@ -178,17 +189,29 @@ def parse_formula(text: object, data: pd.DataFrame) -> ParsedFormula:
             first = f"{type(exc).__name__}: {first}"
         raise KmsFormulaError(f"formula {stripped!r} cannot be parsed: {first}") from None
 
+    lookups = _lookup_names(formula)
     variables: list[str] = []
     for var in required:
         name = str(var)
+        dotted = [c for c in columns if c.startswith(name + ".") and (c in lookups or f"`{c}`" in rhs)]
         if name in columns:
             variables.append(name)
+        elif dotted:  # R-style names such as Sepal.Length: formulaic reports only 'Sepal'
+            variables.extend(dotted)
         elif name in CONTEXT or name.split(".")[0] in CONTEXT:
             continue
         elif "callable" in {getattr(r, "value", str(r)) for r in var.roles}:
             raise KmsFormulaError(f"formula uses an unknown function {name}(); available: top(), "
                                   "C(), np.log() and formulaic's transforms." + did_you_mean(name, CONTEXT))
         else:
+            token = re.search(rf"(?<![\w.`]){re.escape(name)}(\.\w+)+", rhs)
+            if token and token.group(0) in columns:
+                raise KmsFormulaError(f"formula {stripped!r}: write the column {token.group(0)!r} "
+                                      f"back-quoted inside functions, e.g. np.log(`{token.group(0)}`) "
+                                      "(unquoted, Python reads the dot as an attribute).")
+            if token and any(c.startswith(name + ".") for c in columns):
+                raise KmsFormulaError(f"no column {token.group(0)!r} in the data (used in formula "
+                                      f"{stripped!r}).{did_you_mean(token.group(0), columns)}")
             raise KmsFormulaError(f"no column {name!r} in the data (used in formula {stripped!r})."
                                   + did_you_mean(name, columns))
     if outcome in variables:
