@@ -16,6 +16,7 @@ the message), and the remaining jobs of a sweep are cancelled.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import traceback
@@ -23,7 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-__all__ = ["BackgroundRunner", "RunOutcome", "run_kms", "one_line"]
+__all__ = ["BackgroundRunner", "RunOutcome", "run_kms", "one_line", "thread_warnings"]
 
 Job = Callable[[threading.Event], Any]
 
@@ -40,6 +41,36 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def thread_warnings():
+    """Collect the warnings raised *in this thread* into the yielded list; warnings of other
+    threads (the user's next cells, while a run trains in the background) go on to whatever
+    handler was there before. ``warnings.catch_warnings`` cannot be used here: it swaps
+    process-wide state and would swallow the other threads' warnings too."""
+    previous = warnings.showwarning
+    caught: list[str] = []
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        sink = getattr(_local, "sink", None)
+        if sink is not None:
+            if not issubclass(category, DeprecationWarning):
+                sink.append(str(message))
+            return None
+        return previous(message, category, filename, lineno, file, line)
+
+    _local.sink = caught
+    warnings.showwarning = showwarning
+    try:
+        yield caught
+    finally:
+        _local.sink = None
+        if warnings.showwarning is showwarning:
+            warnings.showwarning = previous
+
+
 def run_kms(data: Any, formula: str, kwargs: dict, stop_event: threading.Event | None = None,
             callbacks: Sequence[Any] = ()) -> RunOutcome:
     """``kms(formula, data, **kwargs)`` with the panel's Stop event and callbacks; the warnings
@@ -47,12 +78,9 @@ def run_kms(data: Any, formula: str, kwargs: dict, stop_event: threading.Event |
     instead of being printed from the worker thread."""
     from kms_jupyter.core.engine import kms
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with thread_warnings() as caught:
         fit = kms(formula, data, callbacks=list(callbacks) or None, stop_event=stop_event, **kwargs)
-    messages = list(dict.fromkeys(str(w.message) for w in caught
-                                  if not issubclass(w.category, DeprecationWarning)))
-    return RunOutcome(fit, messages)
+    return RunOutcome(fit, list(dict.fromkeys(caught)))
 
 
 class BackgroundRunner:

@@ -369,3 +369,34 @@ def test_tuning_panel_example_runs_headless():
     assert board and board[0]["data"]["text/html"].count("run") >= 3
     assert "%%kms -o run" in text and "--data movies genre ~ . - director - title" in text
     print(f"tuning_panel.ipynb executed in {seconds:.1f} s")
+
+
+def test_thread_warnings_keeps_other_threads_warnings_out():
+    import warnings
+
+    from kms_jupyter.notebook.panel_runner import thread_warnings
+
+    inside, elsewhere = [], []
+    started, release = threading.Event(), threading.Event()
+
+    def worker():
+        with thread_warnings() as caught:
+            started.set()
+            warnings.warn("from the worker 1", UserWarning)
+            release.wait(5)
+            warnings.warn("from the worker 2", UserWarning)
+        inside.extend(caught)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *a, **k: elsewhere.append(str(message))
+        t = threading.Thread(target=worker)
+        t.start()
+        assert started.wait(5)
+        warnings.warn("from the main thread", UserWarning)  # while the worker's hook is installed
+        release.set()
+        t.join(5)
+        assert not t.is_alive()
+        warnings.warn("after", UserWarning)
+    assert inside == ["from the worker 1", "from the worker 2"]
+    assert elsewhere == ["from the main thread", "after"]
