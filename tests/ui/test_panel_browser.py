@@ -22,6 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from kms_jupyter import KmsPanel, movies_like
 from kms_jupyter.notebook.panel_state import LayerState
 movies = movies_like(n=300, seed=0)
+# hostile labels: a column name and a class label that are HTML (must show as text, never run)
+movies = movies.rename(columns={"reviews": "<img src=x onerror=alert(1)>"})
+movies["genre"] = movies["genre"].replace({"Drama": "<img src=y onerror=alert(2)>"})
 panel = KmsPanel(movies, layers=[LayerState(8, "relu", 0.1)], epochs=300, batch_size=1, seed=1)
 print("PANEL" + "READY")
 panel
@@ -67,6 +70,9 @@ def test_panel_type_train_stop_compare(lab, page):
     editor = page.locator(".kms-panel .kms-fe-input")
     editor.wait_for(timeout=30_000)
     assert editor.input_value() == "genre ~ . - title"
+    options = page.evaluate("""() => Array.from(
+        document.querySelectorAll('.kms-panel-predictors select option'), o => o.textContent.replace(/\u00a0/g, ' '))""")  # ipywidgets shows spaces as nbsp
+    assert "<img src=x onerror=alert(1)>" in options, options  # the column name shown as text
 
     # -- type a formula, accept a completion from the editor's list ------------------------------
     editor.click()
@@ -125,6 +131,9 @@ def test_panel_type_train_stop_compare(lab, page):
                            timeout=10_000)
     detail.scroll_into_view_if_needed()
     _shot(page, "4_compare")
+    # the HTML class label is drawn as text in the heatmap/comparison, never as an element
+    assert page.locator(".kms-panel text", has_text="<img src=y onerror=alert(2)>").count() >= 1
+    assert page.evaluate("() => document.querySelectorAll('img[src=x], img[src=y]').length") == 0
     assert page.dialogs == []
     elapsed = time.time() - t0
     assert elapsed < 150, f"panel browser test took {elapsed:.0f} s"
