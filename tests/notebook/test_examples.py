@@ -244,3 +244,34 @@ def test_movies_genre_views():
     assert any("Classifying Genre" in t and "movies.csv" in t for t in titles), \
         f"plot_confusion title/subtitle missing from the figure: {titles}"
     assert sum(m["model_name"] == "GridHeatMapModel" for m in state.values()) == 3
+
+
+# ---------------------------------------------------------------------------- tuning panel
+def test_tuning_panel_executes():
+    nb, seconds = executed("tuning_panel.ipynb")
+    print(f"tuning_panel.ipynb executed in {seconds:.1f} s")
+    assert errors(nb) == []
+    marker = re.search(r"TUNING_PANEL_DONE (\d+) (0\.\d+)", stream_text(nb))
+    assert marker, "TUNING_PANEL_DONE marker not printed"
+    assert int(marker.group(1)) == 3  # one train() plus a sweep over two dropout values
+    fits = report(nb)
+    assert "best" in fits, f"fits found: {sorted(fits)}"
+    best = fits["best"]
+    assert best["type"] == "KmsFit" and not best["partial"]
+    assert best["n_test"] == 592 and best["confusion_shape"] == [17, 17]
+    assert round(best["accuracy"], 3) == float(marker.group(2)) and best["accuracy"] > 0.33
+    assert re.search(r"%%kms -o run\d+ --data movies genre ~ \. - director - title", stream_text(nb))
+
+
+def test_tuning_panel_views():
+    nb, _ = executed("tuning_panel.ipynb")
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    panels = [o for o in outputs(nb) if "data" in o and "kms-panel-static" in o["data"].get("text/html", "")]
+    assert len(panels) == 1, "the panel's output (widget + static HTML) is missing"
+    assert WIDGET in panels[0]["data"] and panels[0]["data"][WIDGET]["model_id"] in state
+    # the panel holds the live chart and heatmap widgets
+    assert any(m["model_name"] == "GridHeatMapModel" for m in state.values())
+    assert sum(m["model_name"] == "LinesModel" for m in state.values()) >= 4
+    # `best` (a KmsFit) renders with a PNG fallback
+    fit_outputs = [o for o in outputs(nb) if "data" in o and 'class="kms-fit"' in o["data"].get("text/html", "")]
+    assert fit_outputs and fit_outputs[0]["data"].get("image/png", "").startswith("iVBORw0KGgo")
