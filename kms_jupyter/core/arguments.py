@@ -141,6 +141,22 @@ def resolve_arguments(kwargs: dict) -> Arguments:
     if es is not None and not isinstance(es, bool) and (not isinstance(es, int) or es < 0):
         raise KmsArgumentError(f"early_stopping={es!r}: use True (patience 5), a patience such as "
                                "3, or None.")
+    if a["sparse"] is not None and not isinstance(a["sparse"], bool):
+        raise KmsArgumentError(f"sparse={a['sparse']!r}: use True (scipy sparse design), False "
+                               "(dense) or None (kms() decides from the data's size).")
+    emb = a["embedding"]
+    if isinstance(emb, str):
+        a["embedding"] = emb = [emb]
+    if emb is not None and not isinstance(emb, bool) and not (
+            isinstance(emb, (list, tuple)) and emb and all(isinstance(c, str) for c in emb)):
+        raise KmsArgumentError(f"embedding={emb!r}: use True (every factor with many levels), a list "
+                               "of column names such as ['director'], False, or None (kms() decides).")
+    if isinstance(emb, tuple):
+        a["embedding"] = list(emb)
+    strategy = a["strategy"]
+    if strategy is not None and not (hasattr(strategy, "scope") and hasattr(strategy, "num_replicas_in_sync")):
+        raise KmsTypeError(f"strategy must be a tf.distribute.Strategy (e.g. "
+                           f"tf.distribute.MirroredStrategy()), got {type(strategy).__name__}.")
     cw = a["class_weight"]
     if cw is not None and cw != "balanced" and not isinstance(cw, dict):
         raise KmsArgumentError(f"class_weight={cw!r}: use 'balanced', a dict {{class index: "

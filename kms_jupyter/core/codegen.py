@@ -75,6 +75,11 @@ def _layer_code(fit: Any) -> str:
 
 
 def fit_to_code(fit: Any) -> str:
+    if fit.design.mode != "dense":
+        from kms_jupyter.errors import KmsArgumentError
+
+        raise KmsArgumentError(f"to_code() is not supported for {fit.design.mode} fits yet (only dense "
+                               "designs); refit with sparse=False, embedding=False to export code.")
     a = fit.args
     parsed = fit.design.formula
     y_type = fit.y_type

@@ -5,9 +5,21 @@ unchanged, for the validation/test rows and for new data (``DesignSpec.matrix``)
 are one-hot encoded with *all* levels (``ensure_full_rank=False``): a level never seen in
 training then becomes an all-zero row, which no known level shares, instead of silently looking
 like the reference level.
+
+Input modes (``DesignSpec.mode``): the design reaches the network in one of three forms, chosen by
+``choose_input_mode`` from the level counts and the row count unless the user says
+(``sparse=``, ``embedding=``):
+
+- ``"dense"``: one float32 matrix (the small-data fast path, unchanged from kerasformula);
+- ``"sparse"``: the same columns as a scipy CSR matrix, built by formulaic with
+  ``output="sparse"``, scaled without densifying, fed to Keras as sparse batches;
+- ``"embedding"``: each high-cardinality factor becomes an integer index (1..L for the L training
+  levels; 0 is reserved for levels never seen in training) feeding a Keras Embedding layer, and
+  the rest of the formula stays a dense (or sparse: ``"embedding+sparse"``) matrix.
 """
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -15,10 +27,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from formulaic import ModelSpec, model_matrix
+import scipy.sparse as sp
+from formulaic import Formula, ModelSpec, model_matrix
 from formulaic.errors import FormulaicError
 
-from kms_jupyter.core.formula import CONTEXT, ParsedFormula
+from kms_jupyter.core.formula import CONTEXT, ParsedFormula, quote_name
 from kms_jupyter.errors import KmsArgumentError, KmsDataError, KmsFormulaError
 
 SCALINGS = ("z", "zero_one", None)
@@ -150,23 +163,69 @@ class Scaler:
     divisor: np.ndarray = field(default_factory=lambda: np.ones(0))
 
     @classmethod
-    def fit(cls, X: np.ndarray, kind: str | None) -> "Scaler":
+    def fit(cls, X: Any, kind: str | None) -> "Scaler":
+        """Learn the statistics; ``X`` may be a dense array or a scipy sparse matrix."""
         p = X.shape[1]
         if kind is None or p == 0:
             return cls(kind, np.zeros(p, bool), np.zeros(p), np.ones(p))
+        if sp.issparse(X):
+            return cls._fit_sparse(sp.csc_matrix(X), kind)
         mask = np.array([np.unique(X[:, j][:1000]).size > 2 or np.unique(X[:, j]).size > 2
                          for j in range(p)], dtype=bool)
         if kind == "z":
             offset, divisor = X.mean(axis=0), X.std(axis=0)
         else:
             offset, divisor = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        return cls._finish(kind, mask, offset, divisor)
+
+    @classmethod
+    def _finish(cls, kind, mask, offset, divisor) -> "Scaler":
         divisor = np.where(divisor > 0, divisor, 1.0)  # constant columns never divide by zero
         return cls(kind, mask, np.where(mask, offset, 0.0), np.where(mask, divisor, 1.0))
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    @classmethod
+    def _fit_sparse(cls, X: sp.csc_matrix, kind: str) -> "Scaler":
+        """Same statistics as the dense fit, from the stored entries (zeros counted, never stored)."""
+        n, p = X.shape
+        mask = np.zeros(p, bool)
+        lo, hi = np.zeros(p), np.zeros(p)
+        for j in range(p):
+            values = X.data[X.indptr[j]:X.indptr[j + 1]]
+            has_zero = values.size < n or (values == 0).any()
+            distinct = np.unique(values[values != 0]).size + int(has_zero)
+            mask[j] = distinct > 2
+            if values.size:
+                lo[j] = min(values.min(), 0.0) if has_zero else values.min()
+                hi[j] = max(values.max(), 0.0) if has_zero else values.max()
+        if kind == "z":
+            mean = np.asarray(X.sum(axis=0), dtype=float).ravel() / n
+            sq = np.asarray(X.multiply(X).sum(axis=0), dtype=float).ravel() / n
+            offset, divisor = mean, np.sqrt(np.maximum(sq - mean ** 2, 0.0))
+        else:
+            offset, divisor = lo, hi - lo
+        return cls._finish(kind, mask, offset, divisor)
+
+    def transform(self, X: Any) -> Any:
+        """Scaled copy: dense in -> float32 dense; sparse in -> float32 CSR.
+
+        For a sparse design only the continuous columns (which are dense in practice: every row
+        has a value) are shifted; the dummy columns keep their sparsity, so nothing is densified.
+        """
+        if sp.issparse(X):
+            return self._transform_sparse(sp.csc_matrix(X))
         if self.kind is None or not self.mask.any():
-            return X
-        return (X - self.offset) / self.divisor
+            return np.asarray(X, dtype="float32")
+        return ((X - self.offset) / self.divisor).astype("float32")
+
+    def _transform_sparse(self, X: sp.csc_matrix) -> sp.csr_matrix:
+        if self.kind is None or not self.mask.any():
+            return X.astype("float32").tocsr()
+        cont = np.flatnonzero(self.mask)
+        rest = np.flatnonzero(~self.mask)
+        scaled = (X[:, cont].toarray() - self.offset[cont]) / self.divisor[cont]  # n x (few) columns
+        blocks = sp.hstack([X[:, rest], sp.csc_matrix(scaled)], format="csc")
+        order = np.argsort(np.concatenate([rest, cont]))  # back to the formula's column order
+        return blocks[:, order].astype("float32").tocsr()
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "mask": self.mask.tolist(), "offset": self.offset.tolist(),
@@ -176,6 +235,165 @@ class Scaler:
     def from_json(cls, d: dict) -> "Scaler":
         return cls(d["kind"], np.array(d["mask"], bool), np.array(d["offset"], float),
                    np.array(d["divisor"], float))
+
+
+# ----------------------------------------------------------------------------- input modes
+# The rule kms() follows when sparse=None and embedding=None (see choose_input_mode):
+EMBED_MIN_LEVELS = 100  # a factor with at least this many training levels ...
+EMBED_MIN_ROWS = 10_000  # ... in at least this many training rows gets an Embedding layer
+EMBED_TRUE_MIN_LEVELS = 11  # embedding=True: factors with more than 10 levels
+DENSE_MAX_CELLS = 20_000_000  # a one-hot design above this many cells (80 MB as float32) ...
+SPARSE_MAX_DENSITY = 0.25  # ... that is mostly zeros goes sparse
+
+
+def embedding_dim(n_levels: int) -> int:
+    """Embedding width for a factor with ``n_levels`` training levels: ceil(1.6 * sqrt(L)), at most 50.
+
+    (fast.ai's rule of thumb is 1.6 * L**0.56 capped at 600; the square root with a cap of 50
+    keeps the network small on tabular data: 4 levels -> 4, 100 -> 16, 1,000 and more -> 50.)
+    """
+    return int(min(50, math.ceil(1.6 * math.sqrt(max(1, n_levels)))))
+
+
+@dataclass(frozen=True)
+class EmbeddingSpec:
+    """One factor fed to a Keras Embedding layer: index 0 is reserved for unseen (or missing) levels."""
+
+    column: str
+    levels: tuple
+    dim: int
+    name: str  # the column's name made safe for Keras layer names
+
+    @property
+    def input_name(self) -> str:
+        return f"{self.name}_index"
+
+    @property
+    def layer_name(self) -> str:
+        return f"embedding_{self.name}"
+
+    @property
+    def input_dim(self) -> int:
+        return len(self.levels) + 1
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        """(n, 1) int32 indices: training level i -> i + 1; anything else -> 0."""
+        codes = pd.Index(list(self.levels)).get_indexer(pd.Series(series).to_numpy()) + 1
+        return codes.astype("int32").reshape(-1, 1)
+
+    def to_json(self) -> dict:
+        return {"column": self.column, "levels": json_ready(list(self.levels)), "dim": self.dim,
+                "name": self.name}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "EmbeddingSpec":
+        return cls(d["column"], tuple(d["levels"]), int(d["dim"]), d["name"])
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    sparse: bool
+    embed: tuple[str, ...]
+    reason: str
+
+    @property
+    def mode(self) -> str:
+        return input_mode_name(self.sparse, bool(self.embed))
+
+
+def input_mode_name(sparse: bool, embedding: bool) -> str:
+    if embedding:
+        return "embedding+sparse" if sparse else "embedding"
+    return "sparse" if sparse else "dense"
+
+
+def plain_factor_levels(parsed: ParsedFormula, train: pd.DataFrame) -> dict[str, int]:
+    """Categorical columns entering the formula as a plain term (``director``, not ``top(director, 5)``
+    or ``x:director``), with their number of training levels: the candidates for an Embedding."""
+    available = [str(c) for c in train.columns if str(c) != parsed.outcome]
+    terms = {str(t) for t in Formula(parsed.rhs, _context={"__formulaic_variables_available__": available})}
+    return {col: int(train[col].nunique(dropna=True)) for col in parsed.variables
+            if col in terms and column_kind(train[col]) == "categorical"}
+
+
+def onehot_width(parsed: ParsedFormula, train: pd.DataFrame) -> int:
+    """Estimated design width: one column per level of each categorical, one per numeric column."""
+    return sum(int(train[c].nunique(dropna=True)) if column_kind(train[c]) == "categorical" else 1
+               for c in parsed.variables)
+
+
+def choose_input_mode(factor_levels: dict[str, int], n_rows: int, width: int, n_variables: int,
+                      sparse: bool | None = None, embedding: Any = None) -> InputPlan:
+    """Dense, sparse or embedding inputs, from the level counts and the row count.
+
+    With ``embedding=None`` a factor that enters the formula as a plain term gets an Embedding
+    layer when it has at least EMBED_MIN_LEVELS (100) training levels and there are at least
+    EMBED_MIN_ROWS (10,000) training rows: with fewer rows there is too little data per level
+    to learn a vector, and a one-hot design of that size is cheap anyway (so the 3,000-row movies
+    data stays dense exactly as kerasformula builds it). ``embedding=True`` embeds every plain
+    factor with more than 10 levels; a list names the columns; False embeds none.
+
+    With ``sparse=None`` the rest of the design (what is not embedded) goes sparse when its dense
+    float32 form would exceed DENSE_MAX_CELLS (20 million cells, 80 MB) and at most a quarter of
+    its cells are non-zero (one-hot columns); otherwise it stays one dense matrix, the fastest
+    path for small data. ``sparse=True``/``False`` force it.
+    """
+    if embedding is None:
+        embed = [c for c, n in factor_levels.items() if n >= EMBED_MIN_LEVELS] if n_rows >= EMBED_MIN_ROWS else []
+        why = (f"auto: {', '.join(f'{c} has {factor_levels[c]:,} levels' for c in embed)} in "
+               f"{n_rows:,} training rows -> embedding" if embed else "")
+    elif embedding is True:
+        embed = [c for c, n in factor_levels.items() if n >= EMBED_TRUE_MIN_LEVELS]
+        if not embed:
+            warnings.warn("embedding=True but no categorical column enters the formula as a plain term "
+                          f"with more than {EMBED_TRUE_MIN_LEVELS - 1} levels; nothing is embedded "
+                          "(name columns, e.g. embedding=['director'], to embed smaller factors).",
+                          UserWarning, stacklevel=4)
+        why = "embedding=True" if embed else ""
+    elif embedding is False:
+        embed, why = [], ""
+    else:
+        embed = list(embedding)
+        for col in embed:
+            if col not in factor_levels:
+                raise KmsArgumentError(f"embedding={embedding!r}: {col!r} is not a categorical column "
+                                       "entering the formula as a plain term; write it as "
+                                       f"'+ {quote_name(col)}' (not inside top(), C() or an interaction).")
+        why = f"embedding={embed!r}"
+    rest_width = max(0, width - sum(factor_levels[c] for c in embed))
+    rest_vars = max(1, n_variables - len(embed))
+    if sparse is None:
+        cells = n_rows * rest_width
+        density = min(1.0, rest_vars / max(1, rest_width))
+        use_sparse = cells > DENSE_MAX_CELLS and density <= SPARSE_MAX_DENSITY
+        if use_sparse:
+            why = (why + "; " if why else "auto: ") + (f"one-hot design of {n_rows:,} x ~{rest_width:,} "
+                                                       f"(~{density:.0%} non-zero) -> sparse")
+    else:
+        use_sparse = bool(sparse)
+        if use_sparse:
+            why = (why + "; " if why else "") + "sparse=True"
+    if not why:
+        why = "auto: dense" if sparse is None and embedding is None else "dense"
+    return InputPlan(use_sparse, tuple(embed), why)
+
+
+def n_rows(inputs: Any) -> int:
+    """Rows of a design: an array, a sparse matrix, or a dict of model inputs."""
+    if isinstance(inputs, dict):
+        return n_rows(next(iter(inputs.values())))
+    return int(inputs.shape[0])
+
+
+def _safe_names(columns: list[str]) -> list[str]:
+    names: list[str] = []
+    for col in columns:
+        base = re.sub(r"\W+", "_", col).strip("_") or "factor"
+        name, i = base, 2
+        while name in names or name == "design":
+            name, i = f"{base}_{i}", i + 1
+        names.append(name)
+    return names
 
 
 # ----------------------------------------------------------------------------- design spec
@@ -190,10 +408,23 @@ class DesignSpec:
     levels: dict[str, list]  # categorical source column -> training levels (unseen-level check)
     dtypes: dict[str, str]  # source column -> "numeric" | "categorical" as seen in training
     available: list[str]  # the columns '.' stood for (to rebuild the spec from a saved fit)
+    sparse: bool = False  # the formulaic part is a scipy CSR matrix
+    embeddings: tuple = ()  # EmbeddingSpec per embedded factor (not in the formulaic part)
+    design_rhs: str = ""  # the formulaic right-hand side actually materialised
+    input_note: str = ""  # why this input mode was chosen (shown by fit.summary())
 
     @property
     def p(self) -> int:
+        """Columns of the formulaic (dense or sparse) part; embedded factors are not counted."""
         return len(self.columns)
+
+    @property
+    def mode(self) -> str:
+        return input_mode_name(self.sparse, bool(self.embeddings))
+
+    @property
+    def embedded_columns(self) -> list[str]:
+        return [e.column for e in self.embeddings]
 
     def unseen_levels(self, data: pd.DataFrame) -> dict[str, pd.Series]:
         """Per categorical column: counts of values never seen in training."""
@@ -206,19 +437,37 @@ class DesignSpec:
                     found[col] = bad.astype(str).value_counts()
         return found
 
-    def matrix(self, data: pd.DataFrame) -> np.ndarray:
-        """Design matrix (float32, rows aligned with ``data``) with training encoding and scaling."""
+    def _formulaic_part(self, data: pd.DataFrame) -> Any:
         with warnings.catch_warnings():
             # formulaic warns about unseen levels and casts them to NaN -> all-zero dummies;
             # we report them ourselves (with counts) where it matters.
             warnings.simplefilter("ignore")
             mm = _formulaic(self.formula.text, KmsDataError, self.model_spec.get_model_matrix, data,
                             na_action="ignore", context=CONTEXT)
-        X = np.asarray(mm, dtype="float64")
+        X = sp.csc_matrix(mm) if self.sparse else np.asarray(mm, dtype="float64")
         if X.shape[0] != len(data):
             raise KmsDataError(f"the design has {X.shape[0]} rows for {len(data)} input rows; check "
                                "for index problems (duplicate index labels) in the data.")
-        return self.scaler.transform(X).astype("float32")
+        return X
+
+    def assemble(self, X: Any, data: pd.DataFrame) -> Any:
+        """The model's inputs from the scaled formulaic part: the matrix alone (dense mode) or a
+        dict {"design": matrix, "<factor>_index": indices} (sparse and embedding modes)."""
+        if not self.sparse and not self.embeddings:
+            return X
+        inputs: dict[str, Any] = {}
+        if self.p or not self.embeddings:
+            inputs["design"] = X
+        for e in self.embeddings:
+            inputs[e.input_name] = e.encode(data[e.column])
+        return inputs
+
+    def matrix(self, data: pd.DataFrame) -> Any:
+        """Model inputs (float32, rows aligned with ``data``) with training encoding and scaling:
+        a dense array in dense mode, else a dict of inputs (see ``assemble``)."""
+        if self.p == 0 and self.embeddings:
+            return self.assemble(None, data)
+        return self.assemble(self.scaler.transform(self._formulaic_part(data)), data)
 
 
 def _formulaic(formula: str, error: type, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -250,27 +499,49 @@ def _encoded_levels(model_spec: ModelSpec, variables: tuple[str, ...]) -> dict[s
     return levels
 
 
-def fit_design(parsed: ParsedFormula, train: pd.DataFrame, scale: str | None) -> tuple[DesignSpec, np.ndarray]:
-    """Learn the formulaic spec, levels and scaler on the training rows; return the spec and X_train."""
+def fit_design(parsed: ParsedFormula, train: pd.DataFrame, scale: str | None,
+               sparse: bool | None = False, embedding: Any = False) -> tuple[DesignSpec, Any]:
+    """Learn the formulaic spec, levels, input mode and scaler on the training rows.
+
+    Returns the spec and the training inputs (see ``DesignSpec.matrix``). ``sparse`` and
+    ``embedding`` are kms()'s arguments; None lets ``choose_input_mode`` decide.
+    """
     if scale not in SCALINGS:
         raise KmsArgumentError(f"scale_continuous={scale!r} is not one of 'z', 'zero_one', None.")
+    factor_levels = plain_factor_levels(parsed, train) if embedding is not False else {}
+    width = onehot_width(parsed, train) if sparse is None else 0
+    plan = choose_input_mode(factor_levels, len(train), width, len(parsed.variables), sparse, embedding)
     # The intercept is dropped: the network's biases play its role, and a constant column would
     # only add parameters (kerasformula's p for 'genre ~ . - director - title' is 8, not 9).
-    rhs = f"{parsed.rhs} - 1"
+    # Embedded factors leave the formulaic part: they reach the network as indices instead.
+    rhs = (f"({parsed.rhs})" + "".join(f" - {quote_name(c)}" for c in plan.embed) if plan.embed
+           else parsed.rhs) + " - 1"
     # '.' means every column but the outcome: formulaic would otherwise expand it to y too.
     predictors = train.drop(columns=[parsed.outcome])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mm = _formulaic(parsed.text, KmsFormulaError, model_matrix, rhs, predictors,
-                        ensure_full_rank=False, na_action="ignore", context=CONTEXT)
-    X = np.asarray(mm, dtype="float64")
+                        ensure_full_rank=False, na_action="ignore", context=CONTEXT,
+                        output="sparse" if plan.sparse else "pandas")
+    X = sp.csc_matrix(mm) if plan.sparse else np.asarray(mm, dtype="float64")
     scaler = Scaler.fit(X, scale)
     levels = _encoded_levels(mm.model_spec, parsed.variables)
+    embeddings = []
+    for col, name in zip(plan.embed, _safe_names(list(plan.embed))):
+        values = train[col].dropna().unique().tolist()
+        try:
+            ordered = sorted(values)
+        except TypeError:
+            ordered = sorted(values, key=str)
+        ordered = [v.item() if isinstance(v, np.generic) else v for v in ordered]
+        levels[col] = ordered
+        embeddings.append(EmbeddingSpec(col, tuple(ordered), embedding_dim(len(ordered)), name))
     dtypes = {c: column_kind(train[c]) for c in parsed.variables}
     available = [str(c) for c in train.columns if str(c) != parsed.outcome]
     spec = DesignSpec(parsed, mm.model_spec, list(mm.model_spec.column_names), scaler, levels,
-                      dtypes, available)
-    return spec, scaler.transform(X).astype("float32")
+                      dtypes, available, sparse=plan.sparse, embeddings=tuple(embeddings),
+                      design_rhs=rhs, input_note=plan.reason)
+    return spec, spec.assemble(scaler.transform(X), train)
 
 
 def column_kind(series: pd.Series) -> str:

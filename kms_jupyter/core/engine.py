@@ -127,12 +127,15 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     keras.utils.set_random_seed(seed)
-    spe = a["steps_per_execution"]
-    if spe == "auto":
-        spe = auto_steps_per_execution(a["batch_size"], len(fit_pos))
     # With a tf.distribute strategy, variables (model, optimizer, metrics) are created in its scope;
     # model.fit then splits each global batch of batch_size rows over the replicas.
     strategy = a["strategy"]
+    spe = a["steps_per_execution"]
+    if spe == "auto":
+        # Keras 3.15's multi-step loop fails under MirroredStrategy with several replicas ("You must
+        # feed a value for placeholder tensor"), so a distributed fit runs one step per execution.
+        distributed = strategy is not None and strategy.num_replicas_in_sync > 1
+        spe = 1 if distributed else auto_steps_per_execution(a["batch_size"], len(fit_pos))
     with (strategy.scope() if strategy is not None else contextlib.nullcontext()):
         model = build_model(layers, design.p, sparse=design.sparse, embeddings=design.embeddings)
         metrics = a["metrics"]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kms_jupyter.core.design import DesignSpec, Outcome
+from kms_jupyter.core.design import DesignSpec, Outcome, n_rows
 from kms_jupyter.core.evaluation import (classification_metrics, confusion_matrix,
                                          regression_metrics)
 from kms_jupyter.core.network import LayerSpec, layers_overview
@@ -75,7 +75,13 @@ class KmsFit:
 
     @property
     def layers_overview(self) -> pd.DataFrame:
-        return layers_overview(self.layers, self.model)
+        return layers_overview(self.layers, self.model, self.design.embeddings)
+
+    @property
+    def input_mode(self) -> str:
+        """How the design reaches the network: "dense", "sparse", "embedding" or "embedding+sparse"
+        (see ``kms_jupyter.core.design.choose_input_mode``)."""
+        return self.design.mode
 
     @property
     def epochs_run(self) -> int:
@@ -85,7 +91,11 @@ class KmsFit:
         """The layer table, then the Keras summary, as text."""
         lines: list[str] = []
         self.model.summary(print_fn=lambda line, *a, **k: lines.append(line), line_length=96)
-        return self.layers_overview.to_string() + "\n" + "\n".join(lines)
+        note = f" ({self.design.input_note})" if self.design.input_note else ""
+        head = f"input: {self.input_mode}{note}; design p={self.p}"
+        for e in self.design.embeddings:
+            head += f"; {e.column}: {len(e.levels)} levels -> embedding of {e.dim}"
+        return head + "\n" + self.layers_overview.to_string() + "\n" + "\n".join(lines)
 
     def _headline(self) -> str:
         ev = self.evaluations
@@ -124,9 +134,11 @@ class KmsFit:
                                f"the formula {self.formula!r}; add them (extra columns are ignored).")
         for col, counts in self.design.unseen_levels(newdata).items():
             examples = ", ".join(f"{lvl!r} ({c})" for lvl, c in counts.head(3).items())
+            how = ("the embedding's reserved 'unseen' index 0" if col in self.design.embedded_columns
+                   else "no known level (all-zero dummies)")
             warnings.warn(f"column {col!r}: {int(counts.sum())} row(s) have levels never seen in "
                           f"training ({examples}{', ...' if len(counts) > 3 else ''}); they are "
-                          "encoded as no known level (all-zero dummies).", UserWarning, stacklevel=3)
+                          f"encoded as {how}.", UserWarning, stacklevel=3)
         from kms_jupyter.core.design import check_predictor_types
 
         check_predictor_types(newdata, needed, reference=self.design.dtypes)
@@ -139,7 +151,7 @@ class KmsFit:
         return X, ~missing_rows
 
     def _raw_predict(self, X: np.ndarray) -> np.ndarray:
-        if len(X) == 0:
+        if n_rows(X) == 0:
             return np.zeros((0, self.model.output_shape[-1]), dtype="float32")
         return np.asarray(self.model.predict(X, batch_size=_PREDICT_BATCH, verbose=0))
 

@@ -156,12 +156,29 @@ def _regularizer(reg: Any) -> Any:
     return reg
 
 
-def build_model(layers: Sequence[LayerSpec], n_inputs: int, name: str = "kms") -> Any:
-    """The Keras network the table describes: Dense (+ Dropout when > 0) per row."""
+def build_model(layers: Sequence[LayerSpec], n_inputs: int, name: str = "kms", *,
+                sparse: bool = False, embeddings: Sequence[Any] = ()) -> Any:
+    """The Keras network the table describes: Dense (+ Dropout when > 0) per row.
+
+    In front of the table: the design input (``sparse=True``: a sparse input, multiplied by the
+    first Dense layer without densifying), and one Embedding per ``embeddings`` entry (a
+    ``design.EmbeddingSpec``: index input -> Embedding -> Flatten), concatenated with the design.
+    Models with sparse or embedding inputs take a dict of inputs keyed by input name.
+    """
     import keras
 
-    inputs = keras.Input(shape=(n_inputs,), name="design")
-    x = inputs
+    named: dict[str, Any] = {}
+    parts = []
+    if n_inputs or not embeddings:
+        design = keras.Input(shape=(n_inputs,), name="design", sparse=bool(sparse))
+        named["design"] = design
+        parts.append(design)
+    for e in embeddings:
+        index = keras.Input(shape=(1,), dtype="int32", name=e.input_name)
+        vectors = keras.layers.Embedding(e.input_dim, e.dim, name=e.layer_name)(index)
+        parts.append(keras.layers.Flatten(name=f"flatten_{e.name}")(vectors))
+        named[e.input_name] = index
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="inputs")(parts)
     for i, spec in enumerate(layers, start=1):
         x = keras.layers.Dense(
             spec.units, activation=spec.activation, use_bias=spec.use_bias,
@@ -172,12 +189,24 @@ def build_model(layers: Sequence[LayerSpec], n_inputs: int, name: str = "kms") -
             name="output" if spec.output else f"dense_{i}")(x)
         if spec.dropout > 0 and not spec.output:
             x = keras.layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
+    inputs = named if (sparse or embeddings) else named["design"]
     return keras.Model(inputs, x, name=name)
 
 
-def layers_overview(layers: Sequence[LayerSpec], model: Any = None) -> pd.DataFrame:
-    """The layer table (one row per Dense layer); with a model, its real parameter counts."""
-    rows = []
+def layers_overview(layers: Sequence[LayerSpec], model: Any = None,
+                    embeddings: Sequence[Any] = ()) -> pd.DataFrame:
+    """The layer table (one row per Embedding, then one per Dense layer); with a model, its real
+    parameter counts. An embedding row shows its width in ``units`` and its levels in
+    ``activation`` (index 0 of each embedding is reserved for levels unseen in training)."""
+    rows, index = [], []
+    for e in embeddings:
+        row = {"units": e.dim, "activation": f"embedding ({len(e.levels)} levels + unseen)",
+               "dropout": 0.0, "use_bias": False, "kernel_initializer": "uniform",
+               "kernel_regularizer": "None", "bias_regularizer": "None", "activity_regularizer": "None"}
+        if model is not None:
+            row["params"] = model.get_layer(e.layer_name).count_params()
+        rows.append(row)
+        index.append(f"embed_{e.column}")
     for i, spec in enumerate(layers, start=1):
         row = asdict(spec)
         for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
@@ -186,7 +215,7 @@ def layers_overview(layers: Sequence[LayerSpec], model: Any = None) -> pd.DataFr
         if model is not None:
             row["params"] = model.get_layer("output" if spec.output else f"dense_{i}").count_params()
         rows.append(row)
-    index = [f"layer{i}" for i in range(1, len(layers))] + ["output"]
+    index += [f"layer{i}" for i in range(1, len(layers))] + ["output"]
     return pd.DataFrame(rows, index=index)
 
 

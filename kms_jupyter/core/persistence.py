@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kms_jupyter.core.design import (DesignSpec, Outcome, Scaler, from_json_ready, json_ready)
+from kms_jupyter.core.design import (DesignSpec, EmbeddingSpec, Outcome, Scaler, from_json_ready,
+                                     json_ready)
 from kms_jupyter.core.formula import CONTEXT, ParsedFormula
 from kms_jupyter.core.network import LayerSpec
 from kms_jupyter.errors import KmsFileError
@@ -70,7 +71,10 @@ def fit_to_json(fit: Any) -> dict:
         "design": {"columns": list(fit.design.columns), "scaler": fit.design.scaler.to_json(),
                    "levels": json_ready(fit.design.levels), "dtypes": fit.design.dtypes,
                    "available": fit.design.available, "encoder_state": encoder,
-                   "transform_state": json_ready(dict(spec.transform_state))},
+                   "transform_state": json_ready(dict(spec.transform_state)),
+                   "sparse": fit.design.sparse, "design_rhs": fit.design.design_rhs,
+                   "embeddings": [e.to_json() for e in fit.design.embeddings],
+                   "input_note": fit.design.input_note},
         "outcome": {"name": o.name, "y_type": o.y_type, "classes": json_ready(list(o.classes)),
                     "center": o.center, "scale": o.scale},
         "layers": layers,
@@ -112,8 +116,10 @@ def _rebuild_spec(d: dict, parsed: ParsedFormula):
     encoder = {name: (Factor.Kind(state["kind"]),
                       {"categories": state["categories"]} if "categories" in state else {})
                for name, state in d["encoder_state"].items()}
-    formula = Formula(f"{parsed.rhs} - 1", _context={"__formulaic_variables_available__": d["available"]})
+    rhs = d.get("design_rhs") or f"{parsed.rhs} - 1"
+    formula = Formula(rhs, _context={"__formulaic_variables_available__": d["available"]})
     return ModelSpec(formula=formula, ensure_full_rank=False, na_action="ignore",
+                     output="sparse" if d.get("sparse") else "pandas",
                      encoder_state=encoder, transform_state=from_json_ready(d["transform_state"]))
 
 
@@ -149,7 +155,9 @@ def load_fit(path: str | os.PathLike):
         d = meta["design"]
         design = DesignSpec(parsed, _rebuild_spec(d, parsed), d["columns"],
                             Scaler.from_json(d["scaler"]), from_json_ready(d["levels"]),
-                            d["dtypes"], d["available"])
+                            d["dtypes"], d["available"], sparse=bool(d.get("sparse", False)),
+                            embeddings=tuple(EmbeddingSpec.from_json(e) for e in d.get("embeddings", [])),
+                            design_rhs=d.get("design_rhs", ""), input_note=d.get("input_note", ""))
         o = meta["outcome"]
         outcome = Outcome(o["name"], o["y_type"], tuple(o["classes"]), o["center"], o["scale"])
         layers = []
