@@ -320,57 +320,6 @@ def test_kms_panel_magic_returns_a_panel(data):
     assert panel.kms_cell().startswith("%%kms -o run1 --data movies genre ~ . - title\n")
 
 
-# --------------------------------------------------------------------------- example notebook
-@pytest.mark.slow
-def test_tuning_panel_example_runs_headless():
-    """examples/tuning_panel.ipynb on the real movies data, executed with nbclient."""
-    from pathlib import Path
-
-    import nbformat
-    from nbclient import NotebookClient
-
-    repo = Path(__file__).resolve().parents[2]
-    csv = os.environ.get("KMS_MOVIES_CSV") or str(repo.parent / "shared" / "data" / "movies.csv")
-    if not Path(csv).is_file():
-        pytest.fail(f"movies.csv not found at {csv}: set KMS_MOVIES_CSV (make test does).")
-    env = dict(os.environ, KMS_MOVIES_CSV=csv)
-    home = repo / "build" / "home"
-    for var in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "KERAS_HOME", "MPLCONFIGDIR", "XDG_CACHE_HOME",
-                "XDG_CONFIG_HOME"):
-        if var not in os.environ:
-            env[var] = str(home / var.lower())
-            Path(env[var]).mkdir(parents=True, exist_ok=True)
-    nb = nbformat.read(repo / "examples" / "tuning_panel.ipynb", as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=True,
-                            resources={"metadata": {"path": str(repo / "examples")}})
-    start = time.perf_counter()
-    try:
-        client.execute(env=env, cwd=str(repo / "examples"))
-    finally:
-        out = repo / "build" / "examples"
-        out.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out / "tuning_panel.ipynb")
-    seconds = time.perf_counter() - start
-    cells = [c for c in nb.cells if c.cell_type == "code"]
-    errors = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(cells) for o in c.outputs
-              if o.output_type == "error"]
-    assert not errors, errors
-    text = "".join(o.get("text", "") for c in cells for o in c.outputs if o.output_type == "stream")
-    done = [ln for ln in text.splitlines() if ln.startswith("TUNING_PANEL_DONE")]
-    assert done, text[-2000:]
-    _, n_runs, accuracy = done[0].split()
-    assert int(n_runs) == 3 and 0.3 < float(accuracy) <= 1.0  # movies: majority class is 0.29
-    widget = "application/vnd.jupyter.widget-view+json"
-    panel_out = [o for o in cells[1].outputs if widget in o.get("data", {})]
-    assert panel_out, "the panel cell shows no widget"
-    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
-    assert panel_out[0]["data"][widget]["model_id"] in state.get("state", {})
-    board = [o for o in cells[2].outputs if "text/html" in o.get("data", {})]
-    assert board and board[0]["data"]["text/html"].count("run") >= 3
-    assert "%%kms -o run" in text and "--data movies genre ~ . - director - title" in text
-    print(f"tuning_panel.ipynb executed in {seconds:.1f} s")
-
-
 def test_thread_warnings_keeps_other_threads_warnings_out():
     import warnings
 
