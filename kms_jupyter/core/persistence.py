@@ -177,6 +177,10 @@ def load_fit(path: str | os.PathLike):
     except KmsFileError:
         raise
     except Exception as exc:  # tampered JSON or model: one clear message, never a half-built fit
+        if "safe_mode" in str(exc) or "Lambda" in str(exc):
+            raise KmsFileError(f"{str(source)!r} was refused: its model holds code (a Lambda layer or "
+                               "a custom object), and load_fit uses Keras safe mode, which never runs "
+                               "code from a file; only load fits saved by kms_jupyter.") from None
         raise KmsFileError(f"{str(source)!r} could not be loaded ({type(exc).__name__}: "
                            f"{str(exc).splitlines()[0] if str(exc) else ''}); it may be damaged or "
                            "edited.") from None
