@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "sparse": None,
     "embedding": None,
     "strategy": None,
+    # on_built(model, layers_overview): called after the model is built and compiled, right
+    # before training (the %%kms magic shows the layer table and Keras summary from it).
+    "on_built": None,
 }
 
 # kerasformula (R) names -> ours, so an R user's call carries over.
@@ -51,7 +54,7 @@ ALIASES = {"pTraining": "p_training", "Nepochs": "epochs", "sparse_data": "spars
            "N_layers": "N_layers", "scale": "scale_continuous"}
 
 # Objects that are not settings: left out of fit.args (which must stay JSON-able).
-_RUNTIME_ONLY = ("callbacks", "stop_event", "strategy")
+_RUNTIME_ONLY = ("callbacks", "stop_event", "strategy", "on_built")
 
 
 class Arguments(dict):
@@ -157,6 +160,9 @@ def resolve_arguments(kwargs: dict) -> Arguments:
     if strategy is not None and not (hasattr(strategy, "scope") and hasattr(strategy, "num_replicas_in_sync")):
         raise KmsTypeError(f"strategy must be a tf.distribute.Strategy (e.g. "
                            f"tf.distribute.MirroredStrategy()), got {type(strategy).__name__}.")
+    if a["on_built"] is not None and not callable(a["on_built"]):
+        raise KmsTypeError(f"on_built must be a function on_built(model, layers_overview), got "
+                           f"{type(a['on_built']).__name__}.")
     cw = a["class_weight"]
     if cw is not None and cw != "balanced" and not isinstance(cw, dict):
         raise KmsArgumentError(f"class_weight={cw!r}: use 'balanced', a dict {{class index: "

@@ -17,8 +17,8 @@ from kms_jupyter.core.design import (detect_outcome, drop_missing, fit_design, f
                                      check_not_all_missing, constant_columns)
 from kms_jupyter.core.fit import KmsFit, evaluate_test
 from kms_jupyter.core.formula import parse_formula, quote_name
-from kms_jupyter.core.network import (DEFAULT_LOSS, build_model, make_optimizer, resolve_layers,
-                                      warn_conflict)
+from kms_jupyter.core.network import (DEFAULT_LOSS, build_model, check_loss, check_metrics,
+                                      layers_overview, make_optimizer, resolve_layers, warn_conflict)
 from kms_jupyter.core.training import auto_steps_per_execution, train
 from kms_jupyter.errors import KmsDataError, KmsTypeError
 from kms_jupyter.core.evaluation import collapse_warning
@@ -62,6 +62,8 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     sparse_data) are accepted too.
     """
     a = resolve_arguments(kwargs)
+    a["loss"] = check_loss(a["loss"])  # names checked here: before any TensorFlow work
+    a["metrics"] = check_metrics(a["metrics"])
     data = _check_frame(data)
     parsed = parse_formula(formula, data)
     check_predictor_types(data, parsed.variables)
@@ -145,6 +147,9 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
                 metrics.append(keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy"))
         model.compile(optimizer=make_optimizer(a["optimizer"], a["optimizer_args"]), loss=loss,
                       metrics=metrics, steps_per_execution=spe)
+
+    if a["on_built"] is not None:  # e.g. the %%kms magic shows the layer table before training
+        a["on_built"](model, layers_overview(layers, model, design.embeddings))
 
     result = train(model, x_fit, y_fit, validation, epochs=a["epochs"], batch_size=a["batch_size"],
                    callbacks=a["callbacks"],

@@ -219,6 +219,83 @@ def layers_overview(layers: Sequence[LayerSpec], model: Any = None,
     return pd.DataFrame(rows, index=index)
 
 
+# Names Keras 3 accepts as a loss / metric string (keras.losses.get / keras.metrics.get, plus
+# compile's "acc"/"ce" shortcuts), listed here so a typo is caught before TensorFlow is imported.
+# tests/core/test_loss_metrics.py checks both lists against the installed Keras.
+LOSS_NAMES = (
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "circle", "cosine_similarity", "ctc",
+    "dice", "hinge", "huber", "kl_divergence", "kld", "log_cosh", "mae", "mape",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "mse", "msle", "poisson", "sparse_categorical_crossentropy",
+    "squared_hinge", "tversky", "bce",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
+    "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy",
+    "SquaredHinge", "BCE", "MAE", "MAPE", "MSE", "MSLE", "KLD",
+)
+METRIC_NAMES = (
+    "accuracy", "acc", "crossentropy", "ce", "auc", "binary_accuracy", "binary_crossentropy",
+    "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
+    "concordance_correlation", "cosine_similarity", "f1_score", "f_beta_score",
+    "false_negatives", "false_positives", "hinge", "kl_divergence", "log_cosh_error", "mae",
+    "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "mse", "msle", "pearson_correlation", "poisson",
+    "precision", "r2_score", "recall", "root_mean_squared_error", "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
+    "top_k_categorical_accuracy", "true_negatives", "true_positives", "bce", "binary_io_u",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
+    "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity",
+    "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence",
+    "LogCoshError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "PearsonCorrelation", "Poisson", "Precision", "R2Score",
+    "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SquaredHinge",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "BCE", "MAE", "MAPE", "MSE",
+    "MSLE",
+)
+
+
+def _unknown_name(kind: str, name: str, known: Sequence[str]) -> KmsArgumentError:
+    lower: dict[str, str] = {}
+    for k in known:  # snake_case names come first in the lists: suggest 'mse' rather than 'MSE'
+        lower.setdefault(k.lower(), k)
+    close = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)
+    close = [lower[c] for c in close]
+    if close:
+        hint = " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+    else:
+        hint = f" Known names include {', '.join(repr(k) for k in known[:6])}, ..."
+    return KmsArgumentError(f"unknown {kind} {name!r}.{hint}")
+
+
+def check_loss(loss: Any) -> Any:
+    """A loss name Keras knows (else KmsArgumentError with the closest names); None and loss
+    objects or functions pass through unchanged."""
+    if isinstance(loss, str):
+        if loss not in LOSS_NAMES:
+            raise _unknown_name("loss", loss, LOSS_NAMES)
+        return loss
+    if loss is None or callable(loss) or isinstance(loss, (list, dict)):
+        return loss
+    raise KmsTypeError(f"loss must be a name such as 'mse' or a keras loss, got {type(loss).__name__}.")
+
+
+def check_metrics(metrics: Any) -> Any:
+    """Metric names Keras knows (else KmsArgumentError with the closest names). A single name
+    becomes a one-item list; None, dicts and metric objects pass through unchanged."""
+    if metrics is None or isinstance(metrics, dict):
+        return metrics
+    if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
+        metrics = [metrics]
+    for m in metrics:
+        if isinstance(m, str) and m not in METRIC_NAMES and m.lower() not in ("accuracy", "acc",
+                                                                            "crossentropy", "ce"):
+            raise _unknown_name("metric", m, METRIC_NAMES)
+    return list(metrics)
+
+
 def make_optimizer(name: Any, args: dict | None) -> Any:
     import keras
 
