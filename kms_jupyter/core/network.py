@@ -50,7 +50,7 @@ def _per_layer(name: str, value: Any, n: int, allow_extra: bool = False) -> list
         ok = len(value) == n or (allow_extra and len(value) == n + 1)
         if not ok:
             want = f"{n}" + (f" or {n + 1} (hidden layers plus the output)" if allow_extra else "")
-            raise KmsArgumentError(f"{name} has {len(value)} values for {n} hidden layer(s); give "
+            raise KmsArgumentError(f"{name} has {len(value)} values for {n} hidden layers; give "
                                    f"one value for all layers, or a list of length {want}.")
         return list(value)
     return [value] * n
