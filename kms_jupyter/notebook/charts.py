@@ -52,6 +52,34 @@ class _FallbackMixin:
 
 
 # --------------------------------------------------------------------------- live history
+# metrics that are shares in [0, 1]: fixed 0..1 axis with two decimals
+_SHARE_METRICS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+                  "sparse_categorical_accuracy", "top5_accuracy", "precision", "recall", "auc")
+_NICE_STEPS = (1, 2, 5, 10, 20, 25, 50)
+
+
+def epoch_ticks(planned: int, most: int = 10) -> list[int]:
+    """Whole-epoch ticks at a regular step for an axis from 1 to ``planned``: every epoch up to
+    10 epochs, then 1, 3, 5, ... (step 2) or 1, 5, 10, 15, ... (step 5, 10, 20, 25, 50, 100...),
+    never more than ``most`` ticks."""
+    planned = max(1, int(planned))
+    step = None
+    for scale in (1, 10, 100, 1000, 10_000, 100_000):
+        for base in _NICE_STEPS:
+            candidate = base * scale
+            n = (len(range(1, planned + 1, candidate)) if candidate <= 2
+                 else 1 + planned // candidate)
+            if n <= most:
+                step = candidate
+                break
+        if step:
+            break
+    step = step or max(1, planned // (most - 1))
+    if step <= 2:
+        return list(range(1, planned + 1, step))
+    return [1] + list(range(step, planned + 1, step))
+
+
 class HistoryChart(_FallbackMixin, widgets.VBox):
     """Loss and main metric (training vs validation), one point per epoch, plus a progress line.
 
@@ -96,15 +124,28 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
                            font_weight="normal", default_size=11, x_offset=4)
         self._marks[key] = (train, val)
         self._stops[key] = (stop, stop_label)
-        ax_x = Axis(scale=self._x, label="epoch", tick_format="d", num_ticks=min(10, self._n_ticks()))
-        ax_y = Axis(scale=y, side="left", label=name, tick_format=".3g")
+        ax_x = Axis(scale=self._x, label="epoch", tick_format="d",
+                    tick_values=np.asarray(epoch_ticks(self.planned_epochs or 2), dtype=float))
+        ax_y = Axis(scale=y, side="left", label=name, label_offset="48px")
+        self._style_y_axis(ax_y, name)
         return Figure(marks=[train, val, stop, stop_label], axes=[ax_x, ax_y], title=name,
                       legend_location="top-right", animation_duration=0,
-                      fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 15},
-                      layout=widgets.Layout(width="420px", height="300px"))
+                      fig_margin={"top": 40, "bottom": 45, "left": 72, "right": 15},
+                      layout=widgets.Layout(width="430px", height="300px"))
 
-    def _n_ticks(self) -> int:
-        return max(2, self.planned_epochs or 2)
+    @staticmethod
+    def _style_y_axis(axis: Axis, name: str) -> None:
+        """Shares in [0, 1] get fixed ticks 0.00, 0.25, ... 1.00 (same decimals throughout);
+        anything else (loss, MAE) ~5 ticks with up to 3 significant digits."""
+        with axis.hold_sync():
+            if name in _SHARE_METRICS:
+                axis.tick_format = ".2f"
+                axis.tick_values = np.linspace(0.0, 1.0, 5)
+                axis.num_ticks = None
+            else:
+                axis.tick_format = ".3~g"
+                axis.tick_values = None
+                axis.num_ticks = 5
 
     # -- sink protocol -------------------------------------------------------------------------
     def start(self, planned_epochs: int, metric_names: Sequence[str] = ()) -> None:
@@ -115,7 +156,7 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
         with self._x.hold_sync():
             self._x.min, self._x.max = 1.0, float(max(self.planned_epochs, 2))
         for fig in self.figures:
-            fig.axes[0].num_ticks = min(10, self._n_ticks())
+            fig.axes[0].tick_values = np.asarray(epoch_ticks(self.planned_epochs), dtype=float)
         metric = static.main_metric_of(list(metric_names), self.main_metric)
         if metric:
             self._set_metric(metric)
@@ -160,6 +201,7 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
         fig = self.figures[1]
         fig.title = metric
         fig.axes[1].label = metric
+        self._style_y_axis(fig.axes[1], metric)
         if metric in ("accuracy", "acc"):
             with self._yscales["metric"].hold_sync():
                 self._yscales["metric"].min, self._yscales["metric"].max = 0.0, 1.0
@@ -237,7 +279,9 @@ class ConfusionHeatmap(_FallbackMixin, widgets.VBox):
         margin = int(min(160, 30 + 6.5 * longest))
         side = int(min(760, max(320, 34 * k + margin)))
         font = "12px" if k <= 8 else "11px" if k <= 14 else "10px"
-        self.row_scale = OrdinalScale(domain=list(self.rows), reverse=False)
+        # reverse=True puts the first observed label at the top, as in the PNG (matplotlib
+        # imshow) and in fit.confusion: the diagonal runs from top left to bottom right.
+        self.row_scale = OrdinalScale(domain=list(self.rows), reverse=True)
         self.col_scale = OrdinalScale(domain=list(self.cols))
         self.color_scale = ColorScale(colors=["#f7fbff", "#9ecae1", "#4292c6"], min=0.0)
         self.heat = GridHeatMap(

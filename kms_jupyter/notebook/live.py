@@ -103,6 +103,7 @@ class _LiveHistoryMixin:
         self.records: list[dict] = []  # every epoch seen, in order
         self._pending: list[dict] = []
         self._t0: float | None = None
+        self._epoch_ends: list[float] = []  # clock() at each epoch end, for the time per epoch
         self._last_flush: float = -math.inf
         self._finished = False
         self.n_updates = 0  # number of sink.update calls (for tests and benchmarks)
@@ -116,6 +117,7 @@ class _LiveHistoryMixin:
             model = getattr(self, "model", None)
             self.metric_names = metric_names_of(model) if model is not None else ["loss"]
         self.records, self._pending = [], []
+        self._epoch_ends = []
         self._finished = False
         self._t0 = self.clock()
         self._last_flush = -math.inf
@@ -133,6 +135,7 @@ class _LiveHistoryMixin:
         self.records.append(record)
         self._pending.append(record)
         now = self.clock()
+        self._epoch_ends.append(now)
         if now - self._last_flush >= self.min_interval:
             self._flush(now)
 
@@ -146,7 +149,7 @@ class _LiveHistoryMixin:
         epoch = self.records[-1]["epoch"] if self.records else 0
         epochs = int(self.planned_epochs or max(epoch, 1))
         elapsed = max(0.0, now - (self._t0 if self._t0 is not None else now))
-        spe = elapsed / epoch if epoch else None
+        spe = self.sec_per_epoch()
         eta = spe * max(0, epochs - epoch) if spe is not None else None
         return {
             "epoch": epoch,
@@ -156,6 +159,20 @@ class _LiveHistoryMixin:
             "eta_s": eta,
             "text": format_progress(epoch, epochs, spe, eta),
         }
+
+    def sec_per_epoch(self) -> float | None:
+        """Typical seconds per epoch: the median duration of the epochs after the first (the
+        first also pays for tracing/compiling the model, often several times an epoch), or the
+        first epoch's duration while it is the only one."""
+        if not self._epoch_ends or self._t0 is None:
+            return None
+        ends = [self._t0, *self._epoch_ends]
+        durations = [max(0.0, b - a) for a, b in zip(ends, ends[1:])]
+        later = sorted(durations[1:])
+        if not later:
+            return durations[0]
+        mid = len(later) // 2
+        return later[mid] if len(later) % 2 else (later[mid - 1] + later[mid]) / 2
 
     def _flush(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now

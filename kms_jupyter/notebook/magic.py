@@ -4,8 +4,9 @@
 the body trains ``kms(formula, data, **body)``. Choices, documented once:
 
 * The fit is stored in ``NAME`` (``-o``) and always in ``_kms``; the magic returns ``None`` so
-  the fit is not shown twice — the views (live chart before and during training, then
-  ``views.show_results(fit)``) are the cell's output.
+  the fit is not shown twice — the views are the cell's output, in this order: the layer table
+  and collapsed Keras summary as soon as the network is built (kms()'s ``on_built`` hook), the
+  live chart during training, then ``views.show_results(fit, layers=False)``.
 * ``--quiet`` shows nothing at all (the fit is still stored); ``--no-live`` skips the live chart
   but shows the results after training.
 * Defaults come from the ``Kms`` configurable (``%config Kms.epochs = 30``), then the cell body
@@ -425,6 +426,10 @@ class KmsMagics(Magics):
         if callbacks:
             kwargs["callbacks"] = callbacks
 
+        built = {"shown": False}
+        if not quiet:
+            kwargs["on_built"] = self._on_built(opts.formula, kwargs.get("on_built"), built)
+
         kms = _kms_function()
         fit = None
         caught: list = []
@@ -455,8 +460,25 @@ class KmsMagics(Magics):
             planned = getattr(fit, "epochs", None) or kwargs.get("epochs") or "?"
             print(partial_note(getattr(fit, "partial_reason", None), done, planned, out_name))
         if not quiet:
-            self._show_results(fit)
+            self._show_results(fit, layers=not built["shown"])
         return None
+
+    @staticmethod
+    def _on_built(formula: str, user_hook: Any, built: dict):
+        """kms(on_built=...) for this cell: the layer table and the collapsed Keras summary
+        appear once the network is built, before the live chart (then the user's own hook)."""
+
+        def on_built(model, overview):
+            from IPython.display import HTML, display
+
+            from kms_jupyter.notebook.views import built_html
+
+            display(HTML(built_html(formula, model, overview)))
+            built["shown"] = True
+            if user_hook is not None:
+                user_hook(model, overview)
+
+        return on_built
 
     def _start_live(self, kwargs: dict):
         """The LiveHistory callback for this cell; its chart appears when training starts."""
@@ -469,7 +491,7 @@ class KmsMagics(Magics):
         cb._kms_sink = sink
         return cb
 
-    def _show_results(self, fit) -> None:
+    def _show_results(self, fit, layers: bool = True) -> None:
         from kms_jupyter.notebook.views import show_results
 
-        show_results(fit)
+        show_results(fit, layers=layers)

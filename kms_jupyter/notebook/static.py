@@ -11,9 +11,11 @@ overall accuracy), so the static and interactive views agree by construction.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
+import threading
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = [
     "history_frame", "confusion_counts", "per_label_table", "test_accuracy", "main_metric_of",
     "history_png", "confusion_png", "regression_png", "comparison_png", "fit_png",
     "png_html", "table_html", "fit_html", "fit_mimebundle", "keras_summary_text",
+    "compact_layers", "layers_table_html", "summary_details_html", "scroll_html",
 ]
 
 TRAIN_COLOR = "#1f77b4"
@@ -103,16 +106,50 @@ def test_accuracy(fit: Any) -> float:
     return float(table["correct"].sum() / total) if total else float("nan")
 
 
+_NO_JUPYTER = threading.local()
+_PATCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _rich_not_jupyter():
+    """While active, rich Consoles created *in this thread* do not detect Jupyter.
+
+    Keras 3's ``model.summary(print_fn=...)`` renders through a ``rich`` Console in capture
+    mode; inside an ipykernel that Console thinks it is in Jupyter and, when the capture ends,
+    displays its (by then empty) buffer: one stray empty ``<pre>`` output per summary. Other
+    threads keep rich's own detection (the patch consults a thread-local flag)."""
+    import rich.console as rc
+
+    with _PATCH_LOCK:
+        original = rc._is_jupyter
+        if not getattr(original, "_kms_patch", False):
+            def _is_jupyter() -> bool:
+                if getattr(_NO_JUPYTER, "depth", 0):
+                    return False
+                return original()
+
+            _is_jupyter._kms_patch = True  # type: ignore[attr-defined]
+            rc._is_jupyter = _is_jupyter
+    _NO_JUPYTER.depth = getattr(_NO_JUPYTER, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _NO_JUPYTER.depth -= 1
+
+
 def keras_summary_text(model: Any) -> str:
-    """``model.summary()`` as text (empty string if it cannot be produced)."""
+    """``model.summary()`` as text (empty string if it cannot be produced), with no display
+    side effect in a Jupyter kernel (see :func:`_rich_not_jupyter`)."""
     if model is None:
         return ""
     lines: list[str] = []
     try:
-        model.summary(print_fn=lambda text, line_break=True: lines.append(str(text)))
+        with _rich_not_jupyter():
+            model.summary(print_fn=lambda text, line_break=True: lines.append(str(text)),
+                          line_length=90)
     except Exception:
         return ""
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 # --------------------------------------------------------------------------- matplotlib
@@ -138,6 +175,8 @@ def _text(s: Any) -> str:
 
 def _draw_history(axes: Sequence[Any], frame: pd.DataFrame, metric: str | None,
                   planned_epochs: int | None, stopped_at: int | None) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     epochs = list(frame.index)
     last = max(planned_epochs or 0, max(epochs) if epochs else 1, 1)
     for ax, name in zip(axes, ["loss", metric]):
@@ -149,6 +188,7 @@ def _draw_history(axes: Sequence[Any], frame: pd.DataFrame, metric: str | None,
                 ax.plot(epochs, frame[col].to_numpy(dtype=float), marker="o", markersize=3,
                         color=color, label=label)
         ax.set_xlim(0.5, last + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
         ax.set_xlabel("epoch")
         ax.set_title(_text(name))
         if name in ("accuracy", "acc"):
@@ -317,6 +357,48 @@ def table_html(frame: pd.DataFrame, float_digits: int = 3, index: bool = True) -
                          classes="kms-table", na_rep="")
 
 
+_REGULARIZER_COLUMNS = (("kernel_regularizer", "kernel"), ("bias_regularizer", "bias"),
+                        ("activity_regularizer", "activity"))
+
+
+def compact_layers(overview: pd.DataFrame) -> pd.DataFrame:
+    """The layer table as the notebook shows it: units, activation, dropout, use_bias, the three
+    regularizers in one short column, params. (``fit.layers_overview`` keeps every column.)"""
+    frame = pd.DataFrame(index=overview.index)
+    for col in ("units", "activation", "dropout", "use_bias"):
+        if col in overview.columns:
+            frame[col] = overview[col]
+
+    def regs(row: pd.Series) -> str:
+        parts = [f"{short} {row[col]}" for col, short in _REGULARIZER_COLUMNS
+                 if col in row.index and str(row[col]) not in ("None", "none", "", "nan")]
+        return ", ".join(parts) if parts else "–"
+
+    frame["regularizers"] = overview.apply(regs, axis=1) if len(overview) else []
+    if "params" in overview.columns:
+        frame["params"] = overview["params"].map(lambda v: f"{int(v):,}" if pd.notna(v) else "")
+    return frame
+
+
+def scroll_html(inner: str) -> str:
+    """Wrap wide content so it scrolls sideways inside the output area instead of being clipped."""
+    return f'<div class="kms-scroll" style="overflow-x:auto;max-width:100%">{inner}</div>'
+
+
+def layers_table_html(overview: pd.DataFrame) -> str:
+    """The compact layer table, escaped, in a horizontally scrollable box."""
+    return scroll_html(table_html(compact_layers(overview)))
+
+
+def summary_details_html(model: Any) -> str:
+    """The Keras summary collapsed in a <details> ('' when there is no model)."""
+    summary = keras_summary_text(model)
+    if not summary:
+        return ""
+    return ("<details><summary>Keras summary</summary>"
+            + scroll_html(f"<pre>{html.escape(summary)}</pre>") + "</details>")
+
+
 def _metrics_frame(fit: Any) -> pd.DataFrame:
     ev = getattr(fit, "evaluations", None) or {}
     rows = []
@@ -366,11 +448,8 @@ def fit_html(fit: Any, images: bool = True, png: bytes | None = None) -> str:
     parts.append(_partial_note(fit))
     layers = getattr(fit, "layers_overview", None)
     if isinstance(layers, pd.DataFrame):
-        parts.append("<b>Layers</b>" + table_html(layers))
-    summary = keras_summary_text(getattr(fit, "model", None))
-    if summary:
-        parts.append("<details><summary>Keras summary</summary><pre>"
-                     f"{html.escape(summary)}</pre></details>")
+        parts.append("<b>Layers</b>" + layers_table_html(layers))
+    parts.append(summary_details_html(getattr(fit, "model", None)))
     metrics = _metrics_frame(fit)
     if len(metrics):
         parts.append("<b>Test metrics</b>" + table_html(metrics, index=False))

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from kms_jupyter.notebook import static
 
 __all__ = ["show_live", "live_callback", "results_items", "show_results", "layers_html",
-           "metrics_html", "many_class_html"]
+           "built_html", "metrics_html", "many_class_html"]
 
 
 def _ipy_display() -> Callable[..., Any]:
@@ -52,27 +52,28 @@ def _html(markup: str):
     return HTML(markup)
 
 
-def layers_html(fit: Any) -> str:
-    """Layer table plus the Keras summary collapsed in a <details>."""
-    parts = [f"<h4>kms: <code>{html.escape(str(getattr(fit, 'formula', '')))}</code></h4>",
-             static._partial_note(fit)]
-    layers = getattr(fit, "layers_overview", None)
-    if layers is not None:
-        parts.append("<b>Layers</b>" + static.table_html(layers))
-    summary = static.keras_summary_text(getattr(fit, "model", None))
-    if summary:
-        parts.append("<details><summary>Keras summary</summary><pre>"
-                     f"{html.escape(summary)}</pre></details>")
+def built_html(formula: Any, model: Any, overview: Any) -> str:
+    """What a cell shows once the network is built, before training: the formula, the compact
+    layer table (scrolls sideways when wide) and the Keras summary collapsed in a <details>."""
+    parts = [f"<h4>kms: <code>{html.escape(str(formula or ''))}</code></h4>"]
+    if overview is not None:
+        parts.append("<b>Layers</b>" + static.layers_table_html(overview))
+    parts.append(static.summary_details_html(model))
     return "\n".join(p for p in parts if p)
 
 
+def layers_html(fit: Any) -> str:
+    """Layer table plus the Keras summary collapsed in a <details> (and the partial-fit note)."""
+    head = built_html(getattr(fit, "formula", ""), getattr(fit, "model", None),
+                      getattr(fit, "layers_overview", None))
+    return "\n".join(p for p in (head, static._partial_note(fit)) if p)
+
+
 def metrics_html(fit: Any) -> str:
+    """The test metrics table and the training time. (The "N test rows · accuracy" caption is
+    the heatmap's, so it is not repeated here.)"""
     metrics = static._metrics_frame(fit)
     extra = ""
-    if getattr(fit, "confusion", None) is not None:
-        acc = static.test_accuracy(fit)
-        n = int(static.per_label_table(fit)["N"].sum())
-        extra = f"<p>{n} test rows · accuracy {acc:.3f}</p>"
     dur = getattr(fit, "duration_s", None)
     if isinstance(dur, (int, float)):
         extra += f"<p>trained in {dur:.1f} s</p>"
@@ -86,11 +87,15 @@ def many_class_html(fit: Any) -> str | None:
     return "<b>Per class (test)</b>" + static.table_html(table)
 
 
-def results_items(fit: Any) -> list[Any]:
-    """The objects ``show_results`` displays, in order (HTML objects and chart widgets)."""
+def results_items(fit: Any, layers: bool = True) -> list[Any]:
+    """The objects ``show_results`` displays, in order (HTML objects and chart widgets).
+    ``layers=False``: the layer table was shown before training (``built_html``), so only the
+    partial-fit note (if any) comes before the metrics."""
     from kms_jupyter.notebook.charts import plot_fit_confusion
 
-    items: list[Any] = [_html(layers_html(fit)), _html(metrics_html(fit))]
+    head = layers_html(fit) if layers else static._partial_note(fit)
+    items: list[Any] = [_html(head)] if head else []
+    items.append(_html(metrics_html(fit)))
     try:
         items.append(plot_fit_confusion(fit))
     except Exception as exc:  # e.g. no test rows: say so instead of failing the cell
@@ -101,11 +106,13 @@ def results_items(fit: Any) -> list[Any]:
     return items
 
 
-def show_results(fit: Any, display: Callable[..., Any] | None = None) -> list[Any]:
+def show_results(fit: Any, display: Callable[..., Any] | None = None,
+                 layers: bool = True) -> list[Any]:
     """Display the layer table, Keras summary (collapsed), test metrics, the confusion heatmap
-    (or predicted vs observed) and, for 6+ classes, the many-class table. Returns the items."""
+    (or predicted vs observed) and, for 6+ classes, the many-class table. Returns the items.
+    ``layers=False`` leaves out the layer table and summary (already shown before training)."""
     display = display or _ipy_display()
-    items = results_items(fit)
+    items = results_items(fit, layers=layers)
     for item in items:
         display(item)
     return items

@@ -332,3 +332,95 @@ def test_live_callback_close_passes_the_reason():
     callback.close(partial=True, reason="interrupted")  # as after a KeyboardInterrupt
     assert len(chart._marks["loss"][0].x) == 2
     assert "stopped at epoch 2/5 (interrupted)" in chart.progress.value
+
+
+# --------------------------------------------------------------------------- polish
+def test_history_axes_ticks_are_regular_and_consistent():
+    from kms_jupyter.notebook.charts import HistoryChart, epoch_ticks
+
+    assert epoch_ticks(10) == list(range(1, 11))
+    assert epoch_ticks(15) == [1, 3, 5, 7, 9, 11, 13, 15]
+    assert epoch_ticks(25) == [1, 5, 10, 15, 20, 25]
+    assert epoch_ticks(100) == [1, 20, 40, 60, 80, 100]
+    for n in (1, 7, 12, 33, 250, 999):
+        ticks = epoch_ticks(n)
+        assert ticks[0] == 1 and ticks[-1] <= n and len(ticks) <= 10
+        steps = {b - a for a, b in zip(ticks[1:], ticks[2:])}
+        assert len(steps) <= 1, ticks  # one step after the first tick
+
+    chart = HistoryChart(planned_epochs=25)
+    chart.start(25, ["loss", "accuracy"])
+    x_axis, loss_axis = chart.figures[0].axes
+    assert list(x_axis.tick_values) == [1, 5, 10, 15, 20, 25] and x_axis.tick_format == "d"
+    assert loss_axis.tick_format == ".3~g" and loss_axis.num_ticks == 5
+    acc_axis = chart.figures[1].axes[1]
+    assert acc_axis.tick_format == ".2f"  # 0.00 ... 1.00: no "1.00" next to "0.900"
+    assert list(acc_axis.tick_values) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    # the y label sits clear of the tick labels: offset inside the left margin
+    assert int(acc_axis.label_offset.rstrip("px")) < chart.figures[1].fig_margin["left"]
+    assert int(acc_axis.label_offset.rstrip("px")) >= 45
+    chart2 = HistoryChart()
+    chart2.start(40, ["loss", "mae"])
+    assert chart2.figures[1].axes[1].tick_format == ".3~g"
+    assert list(chart2.figures[0].axes[0].tick_values) == [1, 5, 10, 15, 20, 25, 30, 35, 40]
+
+
+def test_heatmap_first_label_on_top_like_the_png(multi_fit):
+    """bqplot's OrdinalScale puts domain[0] at the bottom unless reversed; the PNG (imshow) and
+    fit.confusion have the first label on top (the browser test checks the drawn positions)."""
+    heat = multi_fit.plot_confusion()
+    assert heat.row_scale.reverse is True
+    assert list(heat.row_scale.domain) == list(multi_fit.labels)
+    assert heat.col_scale.reverse is False
+
+
+def test_accuracy_caption_appears_once(multi_fit):
+    from kms_jupyter.notebook.views import results_items
+
+    items = results_items(multi_fit)
+    texts = [getattr(i, "data", None) or "" for i in items]
+    heat = next(i for i in items if type(i).__name__ == "ConfusionHeatmap")
+    texts.append(heat.caption.value)
+    assert sum("test rows · accuracy" in t for t in texts) == 1, texts
+
+
+def test_layer_table_is_compact_and_scrolls(multi_fit):
+    from kms_jupyter.notebook import static
+    from kms_jupyter.notebook.views import built_html, layers_html
+
+    compact = static.compact_layers(multi_fit.layers_overview)
+    assert list(compact.columns) == ["units", "activation", "dropout", "use_bias", "regularizers",
+                                     "params"]
+    assert list(compact.index) == list(multi_fit.layers_overview.index)
+    assert "kernel_initializer" in multi_fit.layers_overview.columns  # the full table stays
+    total = sum(int(p.replace(",", "")) for p in compact["params"])
+    assert total == multi_fit.model.count_params()
+    for markup in (layers_html(multi_fit), static.fit_html(multi_fit, images=False),
+                   built_html(multi_fit.formula, multi_fit.model, multi_fit.layers_overview)):
+        assert 'style="overflow-x:auto' in markup
+        assert "kernel_initializer" not in markup and "regularizers" in markup
+        assert "<details><summary>Keras summary</summary>" in markup
+
+
+def test_regularizers_column_combines_the_three():
+    import pandas as pd
+
+    from kms_jupyter.notebook.static import compact_layers
+
+    overview = pd.DataFrame({
+        "units": [8, 2], "activation": ["relu", "softmax"], "dropout": [0.4, 0.0],
+        "use_bias": [True, True], "kernel_initializer": ["glorot_uniform"] * 2,
+        "kernel_regularizer": ["l2", "None"], "bias_regularizer": ["l1", "None"],
+        "activity_regularizer": ["None", "None"], "params": [24, 18]}, index=["layer1", "output"])
+    compact = compact_layers(overview)
+    assert list(compact["regularizers"]) == ["kernel l2, bias l1", "–"]
+    assert list(compact["params"]) == ["24", "18"]
+
+
+def test_show_results_without_layers_after_on_built(multi_fit):
+    from kms_jupyter.notebook.views import show_results
+
+    shown = []
+    show_results(multi_fit, display=shown.append, layers=False)
+    assert [type(x).__name__ for x in shown] == ["HTML", "ConfusionHeatmap", "HTML"]
+    assert "Test metrics" in shown[0].data and "Keras summary" not in shown[0].data

@@ -98,6 +98,30 @@ def test_hooks_push_records_and_progress():
     assert first_progress["text"].startswith("epoch 1/5 · 0.40 s/epoch")
 
 
+def test_time_per_epoch_leaves_out_the_slow_first_epoch():
+    """Epoch 1 pays for tracing/compiling (here 5 s against 0.5 s per later epoch): the rate and
+    the ETA come from the epochs after it (their median), not from elapsed / epochs."""
+    sink, clock = RecordingSink(), Clock()
+    cb = make(sink, clock, planned_epochs=10, min_interval=0.0)
+    cb.on_train_begin()
+    clock.t += 5.0
+    cb.on_epoch_end(0, logs={"loss": 1.0})
+    first = sink.of("update")[-1][2]
+    assert first["sec_per_epoch"] == pytest.approx(5.0)  # only one epoch known so far
+    for epoch, dt in zip(range(1, 4), (0.5, 0.6, 0.5)):
+        clock.t += dt
+        cb.on_epoch_end(epoch, logs={"loss": 1.0})
+    progress = sink.of("update")[-1][2]
+    assert progress["epoch"] == 4
+    assert progress["sec_per_epoch"] == pytest.approx(0.5)  # median of 0.5, 0.6, 0.5
+    assert progress["eta_s"] == pytest.approx(6 * 0.5)
+    assert progress["elapsed_s"] == pytest.approx(6.6)
+    assert progress["text"] == "epoch 4/10 · 0.50 s/epoch · ETA 3 s"
+    clock.t += 2.0  # one slow epoch (e.g. a garbage collection) barely moves the median
+    cb.on_epoch_end(4, logs={"loss": 1.0})
+    assert sink.of("update")[-1][2]["sec_per_epoch"] == pytest.approx(0.55)
+
+
 def test_updates_are_coalesced_and_flushed_at_train_end():
     sink, clock = RecordingSink(), Clock()
     cb = make(sink, clock, min_interval=0.1)

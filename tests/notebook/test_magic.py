@@ -528,3 +528,64 @@ def test_formula_line_is_not_variable_expanded(ip, movies):
     result, cap = run(ip, "%%kms -q genre ~ {rating * 2} + votes\nunits = [4]\nepochs = 1\n")
     assert result.error_in_exec is None, cap.stderr
     assert list(ip.user_ns["_kms"].design.columns) == ["rating * 2", "votes"]
+
+
+@pytest.fixture
+def html_ip(ip):
+    """The shell publishing text/html too, as a notebook kernel does (the terminal test shell
+    only formats text/plain)."""
+    formatter = ip.display_formatter
+    before = list(formatter.active_types), formatter.formatters["text/html"].enabled
+    if "text/html" not in formatter.active_types:
+        formatter.active_types.append("text/html")
+    formatter.formatters["text/html"].enabled = True
+    yield ip
+    formatter.active_types[:] = before[0]
+    formatter.formatters["text/html"].enabled = before[1]
+
+
+def test_layer_table_shows_before_the_live_chart(html_ip, movies):
+    """DESIGN.md: the cell shows the layer table and Keras summary, then the live chart, then
+    the results (and the layer table only once)."""
+    ip = html_ip
+    ip.user_ns["movies"] = movies
+    seen = []
+
+    def user_hook(model, overview):  # a body's own on_built still runs
+        seen.append(overview.index.tolist())
+
+    ip.user_ns["user_hook"] = user_hook
+    result, cap = run(ip, "%%kms -o built1 genre ~ rating + votes\n" + SMALL + "on_built = user_hook\n")
+    assert result.error_in_exec is None, cap.stderr
+    kinds = ["widget" if WIDGET_MIME in o.data else "html" for o in cap.outputs]
+    first_widget = kinds.index("widget")
+    layers = [i for i, o in enumerate(cap.outputs)
+              if "<b>Layers</b>" in o.data.get("text/html", "") and WIDGET_MIME not in o.data]
+    assert len(layers) == 1, kinds
+    assert layers[0] < first_widget, kinds
+    shown = cap.outputs[layers[0]].data["text/html"]
+    assert "Keras summary" in shown and "overflow-x:auto" in shown and "regularizers" in shown
+    assert seen == [ip.user_ns["built1"].layers_overview.index.tolist()]
+
+
+def test_no_live_and_quiet_with_on_built(html_ip, movies):
+    ip = html_ip
+    ip.user_ns["movies"] = movies
+    result, cap = run(ip, "%%kms --no-live genre ~ rating + votes\n" + SMALL)
+    assert result.error_in_exec is None, cap.stderr
+    htmls = [o.data.get("text/html", "") for o in cap.outputs]
+    assert sum("<b>Layers</b>" in h for h in htmls) == 1
+    assert "<b>Layers</b>" in htmls[0]
+    result, cap = run(ip, "%%kms --quiet genre ~ rating + votes\n" + SMALL)
+    assert result.error_in_exec is None and cap.outputs == []
+
+
+@pytest.mark.parametrize("line, culprit, hint", [
+    ('loss = "mse2"', "unknown loss 'mse2'", "'mse'"),
+    ('loss = "foo"', "unknown loss 'foo'", "Known names include"),
+    ('metrics = ["acc2"]', "unknown metric 'acc2'", "'acc'"),
+])
+def test_unknown_loss_or_metric_is_a_one_line_usage_error(ip, movies, line, culprit, hint):
+    ip.user_ns["movies"] = movies
+    msg = assert_usage_error(ip, "%%kms genre ~ rating + votes\n" + SMALL + line + "\n", culprit, hint)
+    assert "ValueError" not in msg
