@@ -160,6 +160,10 @@ def resolve_arguments(kwargs: dict) -> Arguments:
     if strategy is not None and not (hasattr(strategy, "scope") and hasattr(strategy, "num_replicas_in_sync")):
         raise KmsTypeError(f"strategy must be a tf.distribute.Strategy (e.g. "
                            f"tf.distribute.MirroredStrategy()), got {type(strategy).__name__}.")
+    if strategy is not None and a["seed"] is None:
+        # every worker must draw the same train/test split and initial weights
+        raise KmsArgumentError("strategy= needs seed= (e.g. seed=12345): without it each worker "
+                               "draws its own seed, hence its own train/test split.")
     if a["on_built"] is not None and not callable(a["on_built"]):
         raise KmsTypeError(f"on_built must be a function on_built(model, layers_overview), got "
                            f"{type(a['on_built']).__name__}.")

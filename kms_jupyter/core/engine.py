@@ -71,7 +71,7 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     for col, distinct in identifier_columns(data, parsed.variables):
         warnings.warn(f"column {col!r} has {distinct} distinct values in {len(data)} rows: it looks "
                       f"like an identifier and would add ~{distinct} dummy columns that cannot "
-                      f"generalise; drop it with '- {col}' in the formula.", UserWarning, stacklevel=2)
+                      f"generalise; drop it with '- {quote_name(col)}' in the formula.", UserWarning, stacklevel=2)
 
     frame, n_dropped = drop_missing(data, parsed.used_columns)
     if n_dropped:

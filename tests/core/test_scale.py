@@ -223,3 +223,10 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_single_device():
     assert m["loss"][-1] < m["loss"][0]  # converges
     assert abs(m["loss"][-1] - s["loss"][-1]) < 0.25 * s["loss"][-1]  # like the single-device fit
     assert "Mirrored" in m["kernel"] or "Distributed" in m["kernel"], m["kernel"]
+
+
+def test_strategy_needs_a_seed(small_movies):
+    import tensorflow as tf
+
+    with pytest.raises(KmsArgumentError, match="strategy= needs seed="):
+        kms("genre ~ rating", small_movies, strategy=tf.distribute.get_strategy())
