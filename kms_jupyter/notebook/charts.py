@@ -58,6 +58,31 @@ _SHARE_METRICS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
 _NICE_STEPS = (1, 2, 5, 10, 20, 25, 50)
 
 
+def nice_ticks(lo: float, hi: float, target: int = 5) -> tuple[list[float], str]:
+    """About ``target`` round tick values inside [lo, hi] (steps 1, 2, 2.5, 5 × 10^k) and a tick
+    format with the same number of decimals on every tick (``1.4 1.6 1.8 2.0``)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], ".3~g"
+    if hi <= lo:
+        span = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - span, hi + span
+    raw = (hi - lo) / max(1, target - 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+
+    def ticks_for(step: float) -> list[float]:
+        first = math.ceil(lo / step - 1e-9) * step
+        return [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+    # the round step whose tick count is closest to the target (ties: the larger step)
+    steps = [m * p for p in (power / 10, power, power * 10) for m in (1, 2, 2.5, 5)]
+    step = min(reversed(steps), key=lambda st: abs(len(ticks_for(st)) - target))
+    ticks = ticks_for(step)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-12))
+    if round(step / 10.0 ** -decimals, 6) % 1:  # 2.5 × 10^k needs one more decimal
+        decimals += 1
+    return ticks, f".{decimals}f"
+
+
 def epoch_ticks(planned: int, most: int = 10) -> list[int]:
     """Whole-epoch ticks at a regular step for an axis from 1 to ``planned``: every epoch up to
     10 epochs, then 1, 3, 5, ... (step 2) or 1, 5, 10, 15, ... (step 5, 10, 20, 25, 50, 100...),
@@ -142,10 +167,25 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
                 axis.tick_format = ".2f"
                 axis.tick_values = np.linspace(0.0, 1.0, 5)
                 axis.num_ticks = None
-            else:
+            else:  # nice_ticks() sets round values once data arrive (_redraw)
                 axis.tick_format = ".3~g"
                 axis.tick_values = None
                 axis.num_ticks = 5
+
+    def _nice_y_ticks(self, key: str) -> None:
+        col = self._column(key)
+        if not col or col in _SHARE_METRICS:
+            return
+        values = [v for name in (col, f"val_{col}") for v in self._series(name)[1]]
+        if not values:
+            return
+        ticks, fmt = nice_ticks(min(values), max(values))
+        axis = self.figures[0 if key == "loss" else 1].axes[1]
+        if len(ticks) >= 2 and (axis.tick_values is None or list(axis.tick_values) != ticks
+                                or axis.tick_format != fmt):
+            with axis.hold_sync():
+                axis.tick_values = np.asarray(ticks, dtype=float)
+                axis.tick_format = fmt
 
     # -- sink protocol -------------------------------------------------------------------------
     def start(self, planned_epochs: int, metric_names: Sequence[str] = ()) -> None:
@@ -226,6 +266,7 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
             with mark.hold_sync():
                 mark.x = np.asarray(xs, dtype=float)
                 mark.y = np.asarray(ys, dtype=float)
+        self._nice_y_ticks(key)
 
     def _mark_stop(self, key: str, epoch: int) -> None:
         col = self._column(key)

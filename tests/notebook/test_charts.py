@@ -359,10 +359,31 @@ def test_history_axes_ticks_are_regular_and_consistent():
     # the y label sits clear of the tick labels: offset inside the left margin
     assert int(acc_axis.label_offset.rstrip("px")) < chart.figures[1].fig_margin["left"]
     assert int(acc_axis.label_offset.rstrip("px")) >= 45
+    # once data arrive: round loss ticks, ~5 of them, one number of decimals for all
+    chart.update([{"epoch": 1, "loss": 2.07, "val_loss": 1.65}, {"epoch": 2, "loss": 1.36,
+                  "val_loss": 1.5}], {"text": ""})
+    assert list(loss_axis.tick_values) == pytest.approx([1.4, 1.6, 1.8, 2.0])
+    assert loss_axis.tick_format == ".1f"
+    assert acc_axis.tick_format == ".2f"  # shares keep their fixed ticks
     chart2 = HistoryChart()
     chart2.start(40, ["loss", "mae"])
     assert chart2.figures[1].axes[1].tick_format == ".3~g"
     assert list(chart2.figures[0].axes[0].tick_values) == [1, 5, 10, 15, 20, 25, 30, 35, 40]
+
+
+def test_nice_ticks():
+    from kms_jupyter.notebook.charts import nice_ticks
+
+    assert nice_ticks(1.36, 2.07) == ([1.4, 1.6, 1.8, 2.0], ".1f")
+    assert nice_ticks(10, 250) == ([50.0, 100.0, 150.0, 200.0, 250.0], ".0f")
+    ticks, fmt = nice_ticks(0.0012, 0.0019)
+    assert fmt == ".4f" and 3 <= len(ticks) <= 7
+    for lo, hi in ((0.05, 3.2), (1234, 98765), (0.5, 0.52), (-3, 4)):
+        ticks, fmt = nice_ticks(lo, hi)
+        assert 3 <= len(ticks) <= 7 and lo <= ticks[0] and ticks[-1] <= hi, (lo, hi, ticks)
+        labels = [format(t, fmt) for t in ticks]
+        assert len({len(x.split(".")[-1]) for x in labels if "." in x}) <= 1, labels
+        assert len(set(labels)) == len(labels), labels  # no two ticks print the same
 
 
 def test_heatmap_first_label_on_top_like_the_png(multi_fit):

@@ -2,7 +2,8 @@
 confusion heatmap shows K×K cells with the counts written in them.
 
 The training is sized to last several seconds (movies-like data, 1,500 rows, 25 epochs,
-batch size 8) so the chart can be sampled mid-fit. Screenshots: build/ui/kms_mid_training.png, kms_final_chart.png, kms_final_heatmap.png.
+batch size 8) so the chart can be sampled mid-fit. Screenshots: build/ui/kms_mid_training.png, kms_layers.png, kms_final_chart.png,
+kms_final_heatmap.png.
 """
 from __future__ import annotations
 
@@ -63,6 +64,41 @@ HEATMAP_JS = """() => {
 }"""
 
 
+# Where the heatmap draws its rows: each row's top edge (data order), and the y-axis tick labels
+# (those left of the grid) from top to bottom.
+ORIENTATION_JS = """() => {
+  for (const fig of document.querySelectorAll('.jp-OutputArea-output .bqplot.figure')) {
+    const rows = [...fig.querySelectorAll('g.heatmaprow')];
+    if (!rows.length) continue;
+    const tops = rows.map(r => r.querySelector('rect.heatmapcell').getBoundingClientRect().top);
+    const left = Math.min(...[...fig.querySelectorAll('rect.heatmapcell')].map(
+      c => c.getBoundingClientRect().left));
+    const ticks = [...fig.querySelectorAll('.tick text')]
+      .map(t => ({text: t.textContent.trim(), box: t.getBoundingClientRect()}))
+      .filter(t => t.text && t.box.right <= left + 1)
+      .sort((a, b) => a.box.top - b.box.top).map(t => t.text);
+    return {tops, ticks};
+  }
+  return null;
+}"""
+
+# The layer table shown before training: its position relative to the live chart, and whether
+# it fits the output area (no clipped params column).
+LAYERS_JS = """() => {
+  const outs = [...document.querySelectorAll('.jp-OutputArea-output')];
+  const layers = outs.findIndex(o => o.querySelector('table.kms-table') &&
+                                     (o.textContent || '').includes('Layers'));
+  const chart = outs.findIndex(o => o.querySelector('.bqplot.figure'));
+  if (layers < 0) return {layers, chart};
+  const out = outs[layers];
+  const table = out.querySelector('table.kms-table');
+  const headers = [...table.querySelectorAll('thead th')].map(t => t.textContent.trim());
+  return {layers, chart, headers, table_right: table.getBoundingClientRect().right,
+          area_right: out.getBoundingClientRect().right,
+          scroll: getComputedStyle(table.parentElement).overflowX};
+}"""
+
+
 def _shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"kms_{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -119,6 +155,27 @@ def test_kms_cell_live_chart_and_heatmap(lab, page):
     assert heatmaps[0]["rows"] == counts, (
         f"cell texts by row {heatmaps[0]['rows'][:3]}... != confusion counts {counts[:3]}...")
     assert sum(int(t) for row in heatmaps[0]["rows"] for t in row) > 0
+
+    # orientation as in the PNG and fit.confusion: first observed label on top, diagonal from
+    # top left to bottom right
+    where = page.evaluate(ORIENTATION_JS)
+    tops = where["tops"]
+    assert tops[0] < tops[-1], f"first label's row is not above the last: row tops {tops}"
+    assert tops == sorted(tops), f"rows not drawn top to bottom in label order: {tops}"
+    assert where["ticks"][:k] == result["labels"], (
+        f"y-axis labels from the top {where['ticks'][:k]} != fit labels {result['labels']}")
+
+    # the layer table came before the live chart, fits the output area, scrolls if it must
+    layers = page.evaluate(LAYERS_JS)
+    assert 0 <= layers["layers"] < layers["chart"], layers
+    assert layers["headers"][-1] == "params" and "kernel_initializer" not in layers["headers"], layers
+    assert layers["table_right"] <= layers["area_right"] + 1, layers
+    assert layers["scroll"] == "auto", layers
+    texts = page.locator(".jp-OutputArea-output").all_inner_texts()
+    assert sum("test rows · accuracy" in t for t in texts) == 1, [
+        t for t in texts if "test rows" in t]
+    page.locator(".jp-OutputArea-output table.kms-table").first.scroll_into_view_if_needed()
+    _shot(page, "layers")
 
     page.locator(".jp-OutputArea-output .bqplot.figure").first.scroll_into_view_if_needed()
     _shot(page, "final_chart")
