@@ -6,7 +6,10 @@ coding, and the same network. ``top()`` is emitted inline when the formula uses 
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
+
+from kms_jupyter.core.design import split_rows
 
 _TOP_SOURCE = '''
 @stateful_transform
@@ -25,36 +28,8 @@ def top(data, n=10, other="other", _state={}):
 
 
 def _split_source() -> str:
-    return '''
-def split_rows(n, p_training, seed, codes=None):
-    """Exactly round((1 - p_training) * n) test rows; stratified by class when codes are given."""
-    n_test = int(round((1 - p_training) * n))
-    rng = np.random.default_rng(seed)
-    if n_test == 0:
-        return rng.permutation(n), np.array([], dtype=int)
-    if codes is None:
-        perm = rng.permutation(n)
-        return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-    classes, counts = np.unique(codes, return_counts=True)
-    capacity = np.where(counts >= 2, counts - 1, 0)
-    if capacity.sum() < n_test:
-        perm = rng.permutation(n)
-        return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-    raw = counts * (capacity > 0) * n_test / counts[capacity > 0].sum()
-    quota = np.minimum(np.floor(raw).astype(int), capacity)
-    order = list(np.argsort(-(raw - np.floor(raw)), kind="stable")) + list(np.argsort(-counts, kind="stable"))
-    short = n_test - int(quota.sum())
-    while short > 0:
-        for idx in order:
-            if short and quota[idx] < capacity[idx]:
-                quota[idx] += 1
-                short -= 1
-    test = [rng.permutation(np.flatnonzero(codes == cls))[:k] for cls, k in zip(classes, quota)]
-    test_idx = np.sort(np.concatenate(test))
-    mask = np.ones(n, dtype=bool)
-    mask[test_idx] = False
-    return np.flatnonzero(mask), test_idx
-'''
+    """The engine's own split function, so the generated code splits exactly as kms() did."""
+    return "\n" + inspect.getsource(split_rows)
 
 
 def _layer_code(fit: Any) -> str:
