@@ -225,6 +225,10 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
             why = f" ({self.reason})" if self.reason else ""
             self.progress.value = (f'<span style="color:#d62728">stopped at epoch {done}/{planned}'
                                    f"{html.escape(why)}</span>")
+            if done and planned >= 3 * done:
+                # a run stopped early (e.g. 9 of 300) would be squeezed against the left edge:
+                # zoom the epoch axis to what was trained, with room for the stop marker
+                self._zoom_epochs(done + max(1, done // 5))
             for key in self._marks:
                 self._mark_stop(key, done)
         else:
@@ -234,6 +238,13 @@ class HistoryChart(_FallbackMixin, widgets.VBox):
                 self.display_handle.update(self)
             except Exception:
                 pass
+
+    def _zoom_epochs(self, last: int) -> None:
+        last = max(2, int(last))
+        with self._x.hold_sync():
+            self._x.min, self._x.max = 1.0, float(last)
+        for fig in self.figures:
+            fig.axes[0].tick_values = np.asarray(epoch_ticks(last), dtype=float)
 
     # -- drawing -------------------------------------------------------------------------------
     def _set_metric(self, metric: str) -> None:

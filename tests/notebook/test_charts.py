@@ -80,6 +80,19 @@ def test_history_chart_finish_partial_marks_the_stop():
     assert "stopped at epoch 7/15" in bundle["text/html"]
 
 
+def test_history_chart_zooms_to_the_epochs_run_when_stopped_very_early():
+    from kms_jupyter.notebook.charts import HistoryChart
+
+    chart = HistoryChart(main_metric="accuracy")
+    chart.start(300, ["loss", "accuracy"])
+    chart.update([{"epoch": e, "loss": 2.0 - 0.1 * e, "accuracy": 0.05 * e} for e in range(1, 10)],
+                 {"text": ""})
+    chart.finish(partial=True, reason="stopped")
+    assert chart._x.max == 10.0  # 9 epochs run plus room for the stop marker, not 300
+    assert max(chart.figures[0].axes[0].tick_values) <= 10
+    assert list(chart._stops["loss"][0].x) == [9.0, 9.0]
+
+
 def test_history_chart_finish_complete():
     from kms_jupyter.notebook.charts import HistoryChart
 
