@@ -305,6 +305,11 @@ class KmsMagics(Magics):
             if not k.startswith("_") and isinstance(v, pd.DataFrame)
         }
 
+    def _user_names(self) -> list[str]:
+        """The user's own variables: IPython's injected names (open, exit, In...) are hidden."""
+        hidden = getattr(self.shell, "user_ns_hidden", {})
+        return [k for k in self.user_ns if not k.startswith("_") and k not in hidden]
+
     def _lookup_data(self, expr: str, option: str = "--data") -> Any:
         import pandas as pd
 
@@ -312,7 +317,7 @@ class KmsMagics(Magics):
         if expr.isidentifier():
             if expr not in ns:
                 hint = closest(expr, self._frames()) or closest(
-                    expr, [k for k in ns if not k.startswith("_")]
+                    expr, self._user_names()
                 )
                 raise UsageError(
                     f"{option} {expr}: no variable '{expr}' in the notebook"
@@ -324,7 +329,7 @@ class KmsMagics(Magics):
                 obj = eval(expr, ns)  # noqa: S307 - the user's own expression
             except NameError as e:
                 missing = getattr(e, "name", None) or str(e)
-                hint = closest(missing, [k for k in ns if not k.startswith("_")])
+                hint = closest(missing, self._user_names())
                 raise UsageError(
                     f"{option} {expr}: name '{missing}' is not defined"
                     + (f" (did you mean '{hint}'?)" if hint else "")

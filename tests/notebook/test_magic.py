@@ -589,3 +589,12 @@ def test_unknown_loss_or_metric_is_a_one_line_usage_error(ip, movies, line, culp
     ip.user_ns["movies"] = movies
     msg = assert_usage_error(ip, "%%kms genre ~ rating + votes\n" + SMALL + line + "\n", culprit, hint)
     assert "ValueError" not in msg
+
+
+def test_name_hints_never_suggest_ipython_injected_names(ip, movies):
+    ip.user_ns["movies"] = movies
+    with pytest.raises(UsageError) as info:
+        ip.run_cell_magic("kms", "--data movies.head(opn) genre ~ rating", SMALL)
+    message = str(info.value)
+    assert "'opn' is not defined" in message
+    assert "'open'" not in message  # IPython puts open/exit/quit in user_ns; they are not the user's
