@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 from kms_jupyter.datasets import movies_like
+from kms_test_support import fresh_kms_shell
 
 SMALL = "units = [4]\nepochs = 1\nbatch_size = 64\nseed = 1\n"
 
 
 @pytest.fixture
 def ip():
-    shell = start_ipython() or InteractiveShell.instance()
-    before = set(shell.user_ns)
-    if "kms_jupyter" in shell.extension_manager.loaded:
-        from kms_jupyter.notebook.extension import load_ipython_extension, unload_ipython_extension
-
-        unload_ipython_extension(shell)
-        load_ipython_extension(shell)
-    else:
-        shell.run_line_magic("load_ext", "kms_jupyter")
-    import pandas as pd
-
-    for k in [k for k, v in shell.user_ns.items() if isinstance(v, pd.DataFrame)]:
-        del shell.user_ns[k]
-    shell.user_ns["movies"] = movies_like(n=120, seed=5)
-    shell.user_ns["a_list"] = [1, 2, 3]
-    yield shell
-    for k in set(shell.user_ns) - before:
-        del shell.user_ns[k]
+    with fresh_kms_shell() as shell:
+        shell.user_ns["movies"] = movies_like(n=120, seed=5)
+        shell.user_ns["a_list"] = [1, 2, 3]
+        yield shell
 
 
 def run(shell, source):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from kms_test_support import movies_csv_path
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,18 +44,9 @@ print("%s", _json.dumps({_k: {
 pytestmark = pytest.mark.slow
 
 
-def _movies_csv() -> Path:
-    """The real movies file: $KMS_MOVIES_CSV (make test / CI set it), else ../shared/data."""
-    env = os.environ.get("KMS_MOVIES_CSV")
-    path = Path(env) if env else REPO.parent / "shared" / "data" / "movies.csv"
-    if not path.is_file():
-        pytest.fail(f"movies.csv not found at {path}: set KMS_MOVIES_CSV (make test does).")
-    return path
-
-
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["KMS_MOVIES_CSV"] = str(_movies_csv())
+    env["KMS_MOVIES_CSV"] = str(movies_csv_path())
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     home = REPO / "build" / "home"

@@ -16,11 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from IPython.core.error import UsageError  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
-from IPython.testing.globalipapp import start_ipython  # noqa: E402
 from IPython.utils.capture import capture_output  # noqa: E402
 
 from kms_jupyter.datasets import movies_like  # noqa: E402
+from kms_test_support import fresh_kms_shell  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -35,24 +34,8 @@ def movies():
 @pytest.fixture
 def ip():
     """A real shell with the extension freshly loaded and a clean user namespace."""
-    shell = start_ipython() or InteractiveShell.instance()  # start_ipython: first call only
-    before = set(shell.user_ns)
-    if "kms_jupyter" in shell.extension_manager.loaded:
-        # fresh magics and a fresh Kms configurable (drops earlier %config changes)
-        from kms_jupyter.notebook.extension import load_ipython_extension, unload_ipython_extension
-
-        unload_ipython_extension(shell)
-        load_ipython_extension(shell)
-    else:
-        shell.run_line_magic("load_ext", "kms_jupyter")
-    # no DataFrames left over from other test modules
-    import pandas as pd
-
-    for k in [k for k, v in shell.user_ns.items() if isinstance(v, pd.DataFrame)]:
-        del shell.user_ns[k]
-    yield shell
-    for k in set(shell.user_ns) - before:
-        del shell.user_ns[k]
+    with fresh_kms_shell() as shell:
+        yield shell
 
 
 def kms_settings(shell):
