@@ -23,23 +23,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def main(n_rows: int = 1000, epochs: int = 12, repeats: int = 3) -> None:
-    import keras
-
     from kms_jupyter import kms
     from kms_jupyter.datasets import movies_like
     from kms_jupyter.notebook.charts import HistoryChart
     from kms_jupyter.notebook.live import live_history
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self._t)
+    from overhead import epoch_timer  # benchmarks/ is on sys.path when run as a script
 
     class TimedSink:
         """Forwards to the chart and accumulates the time the chart takes."""
@@ -66,11 +54,11 @@ def main(n_rows: int = 1000, epochs: int = 12, repeats: int = 3) -> None:
 
     bare_times, live_times, hook_per_epoch, per_update = [], [], [], []
     for _ in range(repeats):
-        timer = EpochTimer()
+        timer = epoch_timer()
         kms(formula, data, callbacks=[timer], **args)
         bare_times += timer.times[1:]  # epoch 1 includes tracing
 
-        timer = EpochTimer()
+        timer = epoch_timer()
         sink = TimedSink(HistoryChart())
         callback = live_history(sink, min_interval=0.0)  # worst case: every epoch updates
         t_hooks = {"s": 0.0}
