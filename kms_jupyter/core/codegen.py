@@ -32,18 +32,43 @@ def _split_source() -> str:
     return "\n" + inspect.getsource(split_rows)
 
 
+def _keras_object_code(value: Any, module: str) -> str | None:
+    """A name as a string; a built-in Keras object (``keras.<module>.<Class>``) as its constructor
+    call with its config; ``None`` for a user-defined object that plain code cannot rebuild."""
+    if value is None or isinstance(value, str):
+        return repr(value)
+    import keras
+
+    cls = type(value).__name__
+    if getattr(getattr(keras, module), cls, None) is type(value):
+        return f"keras.{module}.{cls}(**{value.get_config()!r})"
+    return None
+
+
+# Dense arguments that may hold a Keras object, and what stands in for a custom one.
+_OBJECT_ARGS = (("kernel_initializer", "initializers", "'glorot_uniform'"),
+                ("kernel_regularizer", "regularizers", "None"),
+                ("bias_regularizer", "regularizers", "None"),
+                ("activity_regularizer", "regularizers", "None"))
+
+
 def _layer_code(fit: Any) -> str:
     lines = []
     for i, spec in enumerate(fit.layers, start=1):
-        regs = []
-        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
-            value = getattr(spec, key)
-            if value is not None:
-                regs.append(f", {key}={value!r}" if isinstance(value, str) else f", {key}=None  # custom: {value!r}")
         name = "output" if spec.output else f"dense_{i}"
+        args = []
+        for key, module, stand_in in _OBJECT_ARGS:
+            value = getattr(spec, key)
+            if value is None and key != "kernel_initializer":
+                continue
+            code = _keras_object_code(value, module)
+            if code is None:  # said on a line of its own, so the call stays valid Python
+                lines.append(f"# {name}: the custom {key} {type(value).__name__} is not "
+                             f"reproduced here; {stand_in} stands in for it")
+                code = stand_in
+            args.append(f"{key}={code}")
         lines.append(f"x = keras.layers.Dense({spec.units}, activation={spec.activation!r}, "
-                     f"use_bias={spec.use_bias}, kernel_initializer={spec.kernel_initializer!r}"
-                     f"{''.join(regs)}, name={name!r})(x)")
+                     f"use_bias={spec.use_bias}, {', '.join(args)}, name={name!r})(x)")
         if spec.dropout > 0 and not spec.output:
             lines.append(f"x = keras.layers.Dropout({spec.dropout})(x)")
     return "\n".join(lines)

@@ -22,6 +22,14 @@ ACTIVATIONS = ("relu", "sigmoid", "softmax", "softplus", "softsign", "tanh", "se
                "hard_tanh", "log_sigmoid", "sparse_plus", "squareplus", "tanh_shrink",
                "soft_shrink", "hard_shrink", "threshold", "sparsemax")
 REGULARIZER_NAMES = ("l1", "l2", "l1_l2", "orthogonal_regularizer")
+# Names keras.initializers.get() accepts without arguments (Keras 3); checked before TensorFlow.
+INITIALIZER_NAMES = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                     "lecun_uniform", "lecun_normal", "random_uniform", "random_normal",
+                     "truncated_normal", "uniform", "normal", "orthogonal", "identity",
+                     "variance_scaling", "zeros", "ones", "zero", "one",
+                     "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+                     "LecunNormal", "RandomUniform", "RandomNormal", "TruncatedNormal",
+                     "Orthogonal", "Identity", "VarianceScaling", "Zeros", "Ones")
 # kerasformula's regularizer names carry over: "regularizer_l1" -> "l1".
 _R_PREFIX = "regularizer_"
 OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "continuous": "linear"}
@@ -37,7 +45,7 @@ class LayerSpec:
     activation: str
     dropout: float
     use_bias: bool
-    kernel_initializer: str
+    kernel_initializer: Any  # a name, or a keras initializer object
     kernel_regularizer: Any
     bias_regularizer: Any
     activity_regularizer: Any
@@ -75,6 +83,25 @@ def describe_regularizer(reg: Any) -> str:
     config = getattr(reg, "get_config", lambda: {})()
     args = ", ".join(f"{k}={v:g}" for k, v in config.items() if isinstance(v, float) and v)
     return f"{type(reg).__name__.lower()}({args})"
+
+
+def check_initializer(init: Any, where: str = "kernel_initializer") -> Any:
+    """None (Keras' default 'glorot_uniform'), a name Keras knows, or an initializer object."""
+    if init is None:
+        return "glorot_uniform"
+    if isinstance(init, str):
+        if init not in INITIALIZER_NAMES:
+            raise _unknown_name(where, init, INITIALIZER_NAMES)
+        return init
+    if callable(init) and hasattr(init, "get_config"):
+        return init
+    raise KmsTypeError(f"{where} must be None, a name such as 'he_normal' or a keras initializer, "
+                       f"got {type(init).__name__}.")
+
+
+def describe_initializer(init: Any) -> str:
+    """Short text for the layer table: the name, or e.g. ``randomnormal(stddev=0.01)``."""
+    return init if isinstance(init, str) else describe_regularizer(init)
 
 
 def check_regularizer(reg: Any, where: str) -> Any:
@@ -115,7 +142,8 @@ def resolve_layers(units: Any, activation: Any, dropout: Any, use_bias: Any, ker
             raise KmsArgumentError(f"dropout {d!r} must be a number in [0, 1), e.g. 0.4.")
     biases = _per_layer("use_bias", use_bias, n, allow_extra=True)
     out_bias = biases.pop() if len(biases) == n + 1 else biases[-1] if biases else bool(use_bias)
-    inits = _per_layer("kernel_initializer", kernel_initializer or "glorot_uniform", n, allow_extra=True)
+    inits = [check_initializer(i) for i in
+             _per_layer("kernel_initializer", kernel_initializer, n, allow_extra=True)]
     out_init = inits.pop() if len(inits) == n + 1 else (inits[-1] if inits else "glorot_uniform")
     k_regs = [check_regularizer(r, "kernel_regularizer") for r in _per_layer("kernel_regularizer", kernel_regularizer, n, True)]
     b_regs = [check_regularizer(r, "bias_regularizer") for r in _per_layer("bias_regularizer", bias_regularizer, n, True)]
@@ -125,10 +153,10 @@ def resolve_layers(units: Any, activation: Any, dropout: Any, use_bias: Any, ker
         return regs.pop() if len(regs) == n + 1 else (regs[-1] if regs else None)
 
     out_k, out_b, out_a = last(k_regs), last(b_regs), last(a_regs)
-    table = [LayerSpec(int(u), a, float(d), bool(b), str(i), k, br, ar)
+    table = [LayerSpec(int(u), a, float(d), bool(b), i, k, br, ar)
              for u, a, d, b, i, k, br, ar in zip(units, acts, drops, biases, inits, k_regs, b_regs, a_regs)]
     # No activity regularizer on the output: it would penalise the predictions themselves.
-    table.append(LayerSpec(n_outputs, out_act, 0.0, bool(out_bias), str(out_init), out_k, out_b, None,
+    table.append(LayerSpec(n_outputs, out_act, 0.0, bool(out_bias), out_init, out_k, out_b, None,
                            output=True))
     return table
 
@@ -211,6 +239,7 @@ def layers_overview(layers: Sequence[LayerSpec], model: Any = None,
         row = asdict(spec)
         for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
             row[key] = describe_regularizer(row[key]) if not isinstance(row[key], dict) else str(row[key])
+        row["kernel_initializer"] = describe_initializer(spec.kernel_initializer)
         row.pop("output")
         if model is not None:
             row["params"] = model.get_layer("output" if spec.output else f"dense_{i}").count_params()

@@ -36,19 +36,25 @@ def _series_from(d: dict, name: str) -> pd.Series:
                      isinstance(d["values"][0], str) else None)
 
 
-def _reg_json(reg: Any) -> Any:
-    if reg is None or isinstance(reg, str):
-        return reg
+# LayerSpec fields that may hold a Keras object (kept as Keras' own serialized config).
+_KERAS_OBJECT_FIELDS = {"kernel_regularizer": "regularizers", "bias_regularizer": "regularizers",
+                        "activity_regularizer": "regularizers",
+                        "kernel_initializer": "initializers"}
+
+
+def _keras_json(value: Any, module: str) -> Any:
+    if value is None or isinstance(value, str):
+        return value
     import keras
 
-    return {"keras": keras.regularizers.serialize(reg)}
+    return {"keras": getattr(keras, module).serialize(value)}
 
 
-def _reg_from(d: Any) -> Any:
+def _keras_from(d: Any, module: str) -> Any:
     if isinstance(d, dict) and "keras" in d:
         import keras
 
-        return keras.regularizers.deserialize(d["keras"])
+        return getattr(keras, module).deserialize(d["keras"])
     return d
 
 
@@ -60,8 +66,8 @@ def fit_to_json(fit: Any) -> dict:
     layers = []
     for layer in fit.layers:
         row = dict(layer.__dict__)
-        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
-            row[key] = _reg_json(row[key])
+        for key, module in _KERAS_OBJECT_FIELDS.items():
+            row[key] = _keras_json(row[key], module)
         layers.append(row)
     o = fit.outcome_spec
     return {
@@ -162,8 +168,8 @@ def load_fit(path: str | os.PathLike):
         outcome = Outcome(o["name"], o["y_type"], tuple(o["classes"]), o["center"], o["scale"])
         layers = []
         for row in meta["layers"]:
-            for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
-                row[key] = _reg_from(row[key])
+            for key, module in _KERAS_OBJECT_FIELDS.items():
+                row[key] = _keras_from(row[key], module)
             layers.append(LayerSpec(**row))
         history = pd.DataFrame(meta["history"])
         history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
