@@ -19,6 +19,7 @@ from kms_jupyter.core.fit import KmsFit, evaluate_test
 from kms_jupyter.core.formula import parse_formula, quote_name
 from kms_jupyter.core.network import (DEFAULT_LOSS, build_model, check_loss, check_metrics,
                                       layers_overview, make_optimizer, resolve_layers, warn_conflict)
+from kms_jupyter.core.interrupts import cooperative_sigint
 from kms_jupyter.core.training import auto_steps_per_execution, train
 from kms_jupyter.errors import KmsDataError, KmsTypeError
 from kms_jupyter.core.evaluation import collapse_warning
@@ -151,18 +152,21 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     if a["on_built"] is not None:  # e.g. the %%kms magic shows the layer table before training
         a["on_built"](model, layers_overview(layers, model, design.embeddings))
 
-    result = train(model, x_fit, y_fit, validation, epochs=a["epochs"], batch_size=a["batch_size"],
-                   callbacks=a["callbacks"],
-                   class_weight=_class_weight(a["class_weight"], y_fit, k) if k else a["class_weight"],
-                   early_stopping=a["early_stopping"], stop_event=a["stop_event"],
-                   verbose=a["verbose"])
-    if result.partial:
-        warnings.warn(f"training {result.partial_reason} after {len(result.history)} of "
-                      f"{a['epochs']} epochs; the fit is partial (fit.partial is True) and evaluated "
-                      "as it stands.", UserWarning, stacklevel=2)
+    # From here a kernel interrupt stops training at the next batch and the fit is kept; during
+    # the (short) evaluation a first interrupt is ignored, so the trained model is not lost.
+    with cooperative_sigint() as interrupt:
+        result = train(model, x_fit, y_fit, validation, epochs=a["epochs"],
+                       batch_size=a["batch_size"], callbacks=a["callbacks"],
+                       class_weight=_class_weight(a["class_weight"], y_fit, k) if k else a["class_weight"],
+                       early_stopping=a["early_stopping"], stop_event=a["stop_event"],
+                       verbose=a["verbose"], interrupt=interrupt)
+        if result.partial:
+            warnings.warn(f"training {result.partial_reason} after {len(result.history)} of "
+                          f"{a['epochs']} epochs; the fit is partial (fit.partial is True) and "
+                          "evaluated as it stands.", UserWarning, stacklevel=2)
 
-    y_test = test_frame[parsed.outcome]
-    evaluations, predictions, table = evaluate_test(model, outcome, x_test, y_test)
+        y_test = test_frame[parsed.outcome]
+        evaluations, predictions, table = evaluate_test(model, outcome, x_test, y_test)
     notes = []
     if outcome.y_type != "continuous":
         message = collapse_warning(predictions, y_test)

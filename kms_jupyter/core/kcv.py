@@ -72,6 +72,11 @@ def kms_kcv(formula: str, data: pd.DataFrame, k_folds: int = 5, **kms_args: Any)
             fit.confusion = confusion_matrix(fit.y_test, fit.predictions, fit.labels)
         fits.append(fit)
         rows.append({"fold": fold + 1, "n_train": len(train), "n_test": len(test), **scored})
+        if fit.partial_reason == "interrupted":  # the user wants to stop, not to skip a fold
+            warnings.warn(f"training interrupted in fold {fold + 1} of {k_folds}; the result "
+                          f"holds folds 1-{fold + 1}, the last one partial.", UserWarning,
+                          stacklevel=2)
+            break
     summary = pd.DataFrame(rows).set_index("fold")
     summary.loc["mean"] = summary.mean(numeric_only=True)
     return KcvResult(fits, summary)

@@ -431,9 +431,9 @@ class KmsMagics(Magics):
         if callbacks:
             kwargs["callbacks"] = callbacks
 
-        built = {"shown": False}
-        if not quiet:
-            kwargs["on_built"] = self._on_built(opts.formula, kwargs.get("on_built"), built)
+        built = {"shown": False, "built": False}
+        kwargs["on_built"] = self._on_built(opts.formula, kwargs.get("on_built"), built,
+                                            show=not quiet)
 
         kms = _kms_function()
         fit = None
@@ -444,6 +444,14 @@ class KmsMagics(Magics):
                     fit = kms(opts.formula, data, **kwargs)
             except KmsError as e:
                 raise UsageError(_one_line(e)) from None
+            except KeyboardInterrupt:
+                # kms() keeps the fit for an interrupt during training; this one came before the
+                # network existed (or was a second press while evaluating): say so in one line
+                raise UsageError(
+                    "%%kms interrupted before training started: nothing was trained"
+                    if not built["built"] else
+                    "%%kms interrupted twice while evaluating: the fit was not kept"
+                ) from None
             finally:
                 _show_warnings(caught, fit)
         finally:
@@ -469,17 +477,19 @@ class KmsMagics(Magics):
         return None
 
     @staticmethod
-    def _on_built(formula: str, user_hook: Any, built: dict):
+    def _on_built(formula: str, user_hook: Any, built: dict, show: bool = True):
         """kms(on_built=...) for this cell: the layer table and the collapsed Keras summary
         appear once the network is built, before the live chart (then the user's own hook)."""
 
         def on_built(model, overview):
-            from IPython.display import HTML, display
+            built["built"] = True
+            if show:
+                from IPython.display import HTML, display
 
-            from kms_jupyter.notebook.views import built_html
+                from kms_jupyter.notebook.views import built_html
 
-            display(HTML(built_html(formula, model, overview)))
-            built["shown"] = True
+                display(HTML(built_html(formula, model, overview)))
+                built["shown"] = True
             if user_hook is not None:
                 user_hook(model, overview)
 

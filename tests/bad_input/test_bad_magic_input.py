@@ -92,6 +92,24 @@ def test_keyboard_interrupt_in_the_magic_keeps_the_partial_fit(ip):
     assert len(fit.predict(ip.user_ns["movies"].head(3))) == 3  # usable
 
 
+def test_keyboard_interrupt_before_training_is_one_line(ip):
+    """Interrupted while the network is being built: nothing to keep, so one UsageError line
+    (not a KeyboardInterrupt traceback), and the kernel goes on."""
+    import keras
+
+    class InterruptingInitializer(keras.initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            raise KeyboardInterrupt
+
+    ip.user_ns["Init"] = InterruptingInitializer
+    result, cap = run(ip, "%%kms -o never genre ~ rating + votes\nunits = [4]\nepochs = 2\n"
+                          "kernel_initializer = Init()\n")
+    err = result.error_in_exec
+    assert isinstance(err, UsageError), f"{err!r}\n{cap.stderr}"
+    assert str(err) == "%%kms interrupted before training started: nothing was trained"
+    assert "never" not in ip.user_ns and "Traceback" not in cap.stdout + cap.stderr
+
+
 def test_magic_same_seed_exact_same_history_and_predictions(ip):
     from kms_jupyter import kms
 
