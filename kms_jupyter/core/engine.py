@@ -61,6 +61,9 @@ def kms(formula: str, data: pd.DataFrame, **kwargs: Any) -> KmsFit:
     ``kms("genre ~ . - director - title", movies, seed=12345)``; see ``kms_jupyter.core.arguments``
     for every argument, its default and why. kerasformula's names (pTraining, Nepochs, N_layers,
     sparse_data) are accepted too.
+
+    Interrupting (Ctrl-C, the kernel's interrupt) stops training at the next batch and returns
+    the fit so far with ``fit.partial`` set; a second interrupt stops at once.
     """
     a = resolve_arguments(kwargs)
     a["loss"] = check_loss(a["loss"])  # names checked here: before any TensorFlow work
