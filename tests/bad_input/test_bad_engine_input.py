@@ -1,7 +1,6 @@
 """Bad input to kms(): formulas, data and arguments. Each case must end in the package's own
 exception type with a one-line message that names the culprit (and, where there is one, the fix).
 
-``CASES`` is also read by ``build_cases_table`` (bottom) to write the closing note's table.
 Almost every case fails before any training, so the file runs in seconds.
 """
 from __future__ import annotations
