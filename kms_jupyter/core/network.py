@@ -91,7 +91,8 @@ def check_initializer(init: Any, where: str = "kernel_initializer") -> Any:
         return "glorot_uniform"
     if isinstance(init, str):
         if init not in INITIALIZER_NAMES:
-            raise _unknown_name(where, init, INITIALIZER_NAMES)
+            # suggest snake_case names only: 'GlorotUniform' beside 'glorot_uniform' is noise
+            raise _unknown_name(where, init, [n for n in INITIALIZER_NAMES if n.islower()])
         return init
     if callable(init) and hasattr(init, "get_config"):
         return init
