@@ -7,7 +7,8 @@ import keras
 import pytest
 
 from kms_jupyter import kms
-from kms_jupyter.core.network import LOSS_NAMES, METRIC_NAMES, check_loss, check_metrics
+from kms_jupyter.core.network import (INITIALIZER_NAMES, LOSS_NAMES, METRIC_NAMES, check_loss,
+                                      check_metrics)
 from kms_jupyter.errors import KmsArgumentError, KmsTypeError
 
 SMALL = dict(units=(8,), epochs=1, batch_size=64, seed=1)
@@ -72,6 +73,26 @@ def test_our_name_lists_match_the_installed_keras():
         usable.append(n)
     missing = [n for n in usable if n not in METRIC_NAMES]
     assert missing == [], f"Keras metrics not in METRIC_NAMES: {missing}"
+
+
+def test_initializer_names_match_the_installed_keras():
+    """Every name we accept builds a Dense layer; every plain-name Keras initializer is accepted
+    (those that need arguments, like 'constant', are used as objects instead)."""
+    from keras.src import initializers
+
+    for name in INITIALIZER_NAMES:
+        keras.layers.Dense(2, kernel_initializer=name).build((None, 3))
+    usable = []
+    for n in initializers.ALL_OBJECTS_DICT:
+        if not n.islower():
+            continue
+        try:
+            keras.layers.Dense(2, kernel_initializer=n).build((None, 3))
+        except Exception:  # needs arguments or is abstract: not usable as a plain name
+            continue
+        usable.append(n)
+    missing = [n for n in usable if n not in INITIALIZER_NAMES]
+    assert missing == [], f"Keras initializers not in INITIALIZER_NAMES: {missing}"
 
 
 def test_kms_refuses_before_touching_the_data(small_movies):
