@@ -10,6 +10,7 @@ import inspect
 from typing import Any
 
 from kms_jupyter.core.design import split_rows
+from kms_jupyter.core.network import KERAS_OBJECT_FIELDS
 
 _TOP_SOURCE = '''
 @stateful_transform
@@ -35,7 +36,7 @@ def _split_source() -> str:
 def _keras_object_code(value: Any, module: str) -> str | None:
     """A name as a string; a built-in Keras object (``keras.<module>.<Class>``) as its constructor
     call with its config; ``None`` for a user-defined object that plain code cannot rebuild."""
-    if value is None or isinstance(value, str):
+    if isinstance(value, str):
         return repr(value)
     import keras
 
@@ -45,11 +46,8 @@ def _keras_object_code(value: Any, module: str) -> str | None:
     return None
 
 
-# Dense arguments that may hold a Keras object, and what stands in for a custom one.
-_OBJECT_ARGS = (("kernel_initializer", "initializers", "'glorot_uniform'"),
-                ("kernel_regularizer", "regularizers", "None"),
-                ("bias_regularizer", "regularizers", "None"),
-                ("activity_regularizer", "regularizers", "None"))
+# What stands in for a user-defined object that plain code cannot rebuild, by keras module.
+_STAND_IN = {"initializers": "'glorot_uniform'", "regularizers": "None"}
 
 
 def _layer_code(fit: Any) -> str:
@@ -57,15 +55,15 @@ def _layer_code(fit: Any) -> str:
     for i, spec in enumerate(fit.layers, start=1):
         name = "output" if spec.output else f"dense_{i}"
         args = []
-        for key, module, stand_in in _OBJECT_ARGS:
+        for key, module in KERAS_OBJECT_FIELDS.items():
             value = getattr(spec, key)
-            if value is None and key != "kernel_initializer":
+            if value is None:  # Keras' default (the initializer is never None: resolve_layers)
                 continue
             code = _keras_object_code(value, module)
             if code is None:  # said on a line of its own, so the call stays valid Python
                 lines.append(f"# {name}: the custom {key} {type(value).__name__} is not "
-                             f"reproduced here; {stand_in} stands in for it")
-                code = stand_in
+                             f"reproduced here; {_STAND_IN[module]} stands in for it")
+                code = _STAND_IN[module]
             args.append(f"{key}={code}")
         lines.append(f"x = keras.layers.Dense({spec.units}, activation={spec.activation!r}, "
                      f"use_bias={spec.use_bias}, {', '.join(args)}, name={name!r})(x)")

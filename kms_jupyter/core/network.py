@@ -52,6 +52,12 @@ class LayerSpec:
     output: bool = False
 
 
+# LayerSpec fields that may hold a Keras object, and the keras module that (de)serializes it;
+# the layer table, save/load and to_code() all treat exactly these fields that way.
+KERAS_OBJECT_FIELDS = {"kernel_initializer": "initializers", "kernel_regularizer": "regularizers",
+                       "bias_regularizer": "regularizers", "activity_regularizer": "regularizers"}
+
+
 def _per_layer(name: str, value: Any, n: int, allow_extra: bool = False) -> list:
     """A scalar -> n copies; a list -> checked length (n, or n + 1 when the output is included)."""
     if isinstance(value, (list, tuple)):
@@ -74,15 +80,15 @@ def check_activation(name: Any, where: str = "activation") -> str:
     return name
 
 
-def describe_regularizer(reg: Any) -> str:
-    """Short text for the layer table."""
-    if reg is None:
+def describe_keras_object(value: Any) -> str:
+    """Short text for the layer table: a name as it is, an object as e.g. ``l2(l2=0.01)``."""
+    if value is None:
         return "None"
-    if isinstance(reg, str):
-        return reg
-    config = getattr(reg, "get_config", lambda: {})()
+    if isinstance(value, str):
+        return value
+    config = getattr(value, "get_config", lambda: {})()
     args = ", ".join(f"{k}={v:g}" for k, v in config.items() if isinstance(v, float) and v)
-    return f"{type(reg).__name__.lower()}({args})"
+    return f"{type(value).__name__.lower()}({args})"
 
 
 def check_initializer(init: Any, where: str = "kernel_initializer") -> Any:
@@ -98,11 +104,6 @@ def check_initializer(init: Any, where: str = "kernel_initializer") -> Any:
         return init
     raise KmsTypeError(f"{where} must be None, a name such as 'he_normal' or a keras initializer, "
                        f"got {type(init).__name__}.")
-
-
-def describe_initializer(init: Any) -> str:
-    """Short text for the layer table: the name, or e.g. ``randomnormal(stddev=0.01)``."""
-    return init if isinstance(init, str) else describe_regularizer(init)
 
 
 def check_regularizer(reg: Any, where: str) -> Any:
@@ -238,9 +239,8 @@ def layers_overview(layers: Sequence[LayerSpec], model: Any = None,
         index.append(f"embed_{e.column}")
     for i, spec in enumerate(layers, start=1):
         row = asdict(spec)
-        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
-            row[key] = describe_regularizer(row[key]) if not isinstance(row[key], dict) else str(row[key])
-        row["kernel_initializer"] = describe_initializer(spec.kernel_initializer)
+        for key in KERAS_OBJECT_FIELDS:
+            row[key] = describe_keras_object(row[key]) if not isinstance(row[key], dict) else str(row[key])
         row.pop("output")
         if model is not None:
             row["params"] = model.get_layer("output" if spec.output else f"dense_{i}").count_params()

@@ -20,7 +20,7 @@ import pandas as pd
 from kms_jupyter.core.design import (DesignSpec, EmbeddingSpec, Outcome, Scaler, from_json_ready,
                                      json_ready)
 from kms_jupyter.core.formula import CONTEXT, ParsedFormula
-from kms_jupyter.core.network import LayerSpec
+from kms_jupyter.core.network import KERAS_OBJECT_FIELDS, LayerSpec
 from kms_jupyter.errors import KmsFileError
 
 FORMAT = "kms_jupyter.fit"
@@ -34,12 +34,6 @@ def _series_json(s: pd.Series) -> dict:
 def _series_from(d: dict, name: str) -> pd.Series:
     return pd.Series(d["values"], index=d["index"], name=name, dtype=object if d["values"] and
                      isinstance(d["values"][0], str) else None)
-
-
-# LayerSpec fields that may hold a Keras object (kept as Keras' own serialized config).
-_KERAS_OBJECT_FIELDS = {"kernel_regularizer": "regularizers", "bias_regularizer": "regularizers",
-                        "activity_regularizer": "regularizers",
-                        "kernel_initializer": "initializers"}
 
 
 def _keras_json(value: Any, module: str) -> Any:
@@ -66,7 +60,7 @@ def fit_to_json(fit: Any) -> dict:
     layers = []
     for layer in fit.layers:
         row = dict(layer.__dict__)
-        for key, module in _KERAS_OBJECT_FIELDS.items():
+        for key, module in KERAS_OBJECT_FIELDS.items():
             row[key] = _keras_json(row[key], module)
         layers.append(row)
     o = fit.outcome_spec
@@ -168,7 +162,7 @@ def load_fit(path: str | os.PathLike):
         outcome = Outcome(o["name"], o["y_type"], tuple(o["classes"]), o["center"], o["scale"])
         layers = []
         for row in meta["layers"]:
-            for key, module in _KERAS_OBJECT_FIELDS.items():
+            for key, module in KERAS_OBJECT_FIELDS.items():
                 row[key] = _keras_from(row[key], module)
             layers.append(LayerSpec(**row))
         history = pd.DataFrame(meta["history"])
